@@ -1,0 +1,71 @@
+"""The one settings class: environment variables and ``.env``, with embedded defaults.
+
+With no ``.env`` at all, carebot runs on a SQLite file in the working
+directory and the sample clinic shipped in ``examples/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+DEFAULT_CLINIC_FILE = EXAMPLES_DIR / "clinic.yaml"
+DEFAULT_FAQ_FILE = EXAMPLES_DIR / "faq.yaml"
+
+
+class Settings(BaseSettings):
+    """Everything an operator sets for one carebot process."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    database_url: str = Field(
+        default="sqlite:///carebot.db",
+        description="SQLAlchemy URL; a SQLite file in the working directory by default.",
+    )
+    clinic_file: Path = DEFAULT_CLINIC_FILE
+    faq_file: Path = DEFAULT_FAQ_FILE
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_base_url: str = "https://graph.facebook.com/v21.0"
+
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-haiku-4-5"
+    anthropic_timeout_seconds: float = 8.0
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_personal_data: bool = Field(
+        default=False,
+        description="Debug only: lets message texts into the logs. Warned about at start.",
+    )
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Whether a Telegram token is configured."""
+        return self.telegram_bot_token is not None
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether the Anthropic fallback is configured."""
+        return self.anthropic_api_key is not None
