@@ -1,0 +1,762 @@
+"""Repositories: the only code that writes SQL. Reach them through a
+``storage.db.UnitOfWork``; none of them commits, the unit of work does.
+
+Every method takes ``now`` (or a time) from its caller rather than reading the
+clock, except where a default is noted, so tests move time by passing it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import Session, SQLModel, col, select
+
+from clinic.model import GRANULE, Busy, Slot, utc
+from storage.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    AuditLog,
+    ChannelIdentity,
+    ConsentRecord,
+    Conversation,
+    OutboxMessage,
+    OutboxStatus,
+    Patient,
+    ProcessedInbound,
+    SlotClaim,
+    TurnLog,
+)
+
+#: The longest time one appointment may hold a practitioner. Bounding it lets
+#: ``busy_between`` read a narrow range of the (practitioner_id, start) index
+#: instead of every appointment that ever started before the window.
+MAX_APPOINTMENT_SPAN = timedelta(hours=24)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_MAX_ERROR_LENGTH = 500
+_DEADLOCK_DETECTED = "40P01"  # PostgreSQL SQLSTATE
+
+
+class NotFoundError(LookupError):
+    """The record asked for does not exist."""
+
+
+@dataclass(frozen=True)
+class SlotTaken:
+    """The answer to booking a slot someone else holds (not an error: it happens)."""
+
+    slot: Slot
+
+
+class _CellTakenError(Exception):
+    """Raised inside a savepoint to roll it back when a slot claim collides."""
+
+
+class _Unset(Enum):
+    """Marks an ``update`` argument that was not passed (``None`` is a value)."""
+
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+
+
+def _utcnow() -> datetime:
+    """The current time, for the few callers that do not pass ``now``."""
+    return datetime.now(UTC)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel table class."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _insert_ignoring_conflicts(
+    session: Session, model: type[SQLModel], values: Mapping[str, Any], keys: list[str]
+) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING``; the row's primary key, or None if it existed."""
+    table = _table(model)
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        make(table)
+        .values(dict(values))
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(*table.primary_key.columns)
+    )
+    return session.exec(statement).first()
+
+
+def claim_cells(start: datetime, busy_until: datetime) -> list[datetime]:
+    """The ``GRANULE`` cells (aligned to the epoch) covering ``[start, busy_until)``."""
+    cell = utc(start)
+    cell -= (cell - _EPOCH) % GRANULE
+    cells = []
+    while cell < busy_until:
+        cells.append(cell)
+        cell += GRANULE
+    return cells
+
+
+def _check_slot(slot: Slot) -> None:
+    """Refuse a slot that is not a sane, aware, bounded interval."""
+    for value in (slot.start, slot.end, slot.busy_until):
+        if value.tzinfo is None:
+            raise ValueError("slot times must be timezone-aware")
+    if not slot.start < slot.end <= slot.busy_until:
+        raise ValueError("a slot needs start < end <= busy_until")
+    if slot.busy_until - slot.start > MAX_APPOINTMENT_SPAN:
+        raise ValueError(f"a slot may hold a practitioner for at most {MAX_APPOINTMENT_SPAN}")
+
+
+class PatientRepository:
+    """Patients and the channel identities they are reached by."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def get(self, patient_id: int) -> Patient | None:
+        """The patient with this id, if any."""
+        return self.session.get(Patient, patient_id)
+
+    def by_identity(self, channel: str, external_id: str) -> Patient | None:
+        """The patient behind a channel identity (a chat id, a phone), if known."""
+        statement = (
+            select(Patient)
+            .join(ChannelIdentity, col(ChannelIdentity.patient_id) == col(Patient.id))
+            .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        )
+        return self.session.exec(statement).first()
+
+    def create_with_identity(
+        self, channel: str, external_id: str, language: str, *, now: datetime | None = None
+    ) -> Patient:
+        """A new patient reachable at this identity, or the existing one if it is known."""
+        existing = self.by_identity(channel, external_id)
+        if existing is not None:
+            return existing
+        at = now or _utcnow()
+        patient = Patient(language=language, created_at=at)
+        try:
+            with self.session.begin_nested():
+                self.session.add(patient)
+                self.session.flush()
+                assert patient.id is not None
+                self.session.add(
+                    ChannelIdentity(
+                        patient_id=patient.id,
+                        channel=channel,
+                        external_id=external_id,
+                        created_at=at,
+                    )
+                )
+                self.session.flush()
+        except IntegrityError:
+            # Another transaction registered this identity meanwhile: use theirs.
+            winner = self.by_identity(channel, external_id)
+            if winner is None:
+                raise
+            return winner
+        return patient
+
+    def add_identity(
+        self, patient_id: int, channel: str, external_id: str, *, now: datetime | None = None
+    ) -> ChannelIdentity:
+        """Link another identity to a patient; ``ValueError`` if it belongs to someone else."""
+        statement = select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+        existing = self.session.exec(statement).first()
+        if existing is not None:
+            if existing.patient_id != patient_id:
+                raise ValueError(f"this {channel} identity already belongs to another patient")
+            return existing
+        identity = ChannelIdentity(
+            patient_id=patient_id,
+            channel=channel,
+            external_id=external_id,
+            created_at=now or _utcnow(),
+        )
+        self.session.add(identity)
+        self.session.flush()
+        return identity
+
+    def identities(self, patient_id: int) -> list[ChannelIdentity]:
+        """Every identity of a patient, oldest first."""
+        statement = (
+            select(ChannelIdentity)
+            .where(ChannelIdentity.patient_id == patient_id)
+            .order_by(col(ChannelIdentity.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    def update(
+        self,
+        patient_id: int,
+        *,
+        display_name: str | _Unset | None = UNSET,
+        phone: str | _Unset | None = UNSET,
+        language: str | _Unset = UNSET,
+        opted_out: bool | _Unset = UNSET,
+        unreachable: bool | _Unset = UNSET,
+        erased_at: datetime | _Unset | None = UNSET,
+    ) -> Patient:
+        """Change the given fields of a patient; ``phone`` must be E.164 (``+33612345678``)."""
+        patient = self.get(patient_id)
+        if patient is None:
+            raise NotFoundError(f"no patient {patient_id}")
+        if isinstance(phone, str) and not _E164.match(phone):
+            raise ValueError("phone must be in E.164 form, for example +33612345678")
+        changes = {
+            "display_name": display_name,
+            "phone": phone,
+            "language": language,
+            "opted_out": opted_out,
+            "unreachable": unreachable,
+            "erased_at": erased_at,
+        }
+        for name, value in changes.items():
+            if value is not UNSET:
+                setattr(patient, name, value)
+        self.session.flush()
+        return patient
+
+
+class AppointmentRepository:
+    """Appointments, the slot claims that keep them apart, and their history."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def get(self, appointment_id: int) -> Appointment | None:
+        """The appointment with this id, if any."""
+        return self.session.get(Appointment, appointment_id)
+
+    def book(
+        self, *, patient_id: int, slot: Slot, actor: str, now: datetime
+    ) -> Appointment | SlotTaken:
+        """Book ``slot`` for a patient, or return ``SlotTaken`` if any of its time is held."""
+        _check_slot(slot)
+        appointment = self._new(patient_id, slot, now)
+        try:
+            with self.session.begin_nested():
+                self._insert_with_claims(appointment)
+                self._record(appointment, None, actor, now)
+                self.session.flush()
+        except _CellTakenError:
+            return SlotTaken(slot)
+        return appointment
+
+    def reschedule(
+        self, appointment_id: int, new_slot: Slot, actor: str, now: datetime
+    ) -> Appointment | SlotTaken:
+        """Move an appointment to ``new_slot`` atomically; the old one is left as it was
+        if the new slot is taken."""
+        _check_slot(new_slot)
+        old = self._get_locked(appointment_id)
+        if old.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+            raise ValueError(f"cannot reschedule a {old.status} appointment")
+        new = self._new(old.patient_id, new_slot, now)
+        new.rescheduled_from_id = old.id
+        try:
+            with self.session.begin_nested():
+                # Release first, in the same savepoint, so a move onto partly
+                # overlapping time of the same practitioner does not collide
+                # with itself; a collision with anyone else restores the claims.
+                self._release(old)
+                self._insert_with_claims(new)
+                self._change(
+                    old, AppointmentStatus.CANCELLED, actor, now, f"rescheduled to {new.id}"
+                )
+                old.cancel_reason = "rescheduled"
+                self._record(new, None, actor, now, f"rescheduled from {old.id}")
+                self.session.flush()
+        except _CellTakenError:
+            return SlotTaken(new_slot)
+        return new
+
+    def cancel(self, appointment_id: int, *, reason: str, actor: str, now: datetime) -> Appointment:
+        """Cancel an appointment and free its time; cancelling twice changes nothing."""
+        appointment = self._get_locked(appointment_id)
+        if appointment.status == AppointmentStatus.CANCELLED:
+            return appointment
+        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+            raise ValueError(f"cannot cancel a {appointment.status} appointment")
+        self._release(appointment)
+        appointment.cancel_reason = reason
+        self._change(appointment, AppointmentStatus.CANCELLED, actor, now, reason)
+        self.session.flush()
+        return appointment
+
+    def record_cancel_reason(
+        self, appointment_id: int, reason: str, *, actor: str, now: datetime
+    ) -> Appointment:
+        """Note why a cancelled appointment was cancelled (asked after the cancel)."""
+        appointment = self._get_locked(appointment_id)
+        if appointment.status != AppointmentStatus.CANCELLED:
+            raise ValueError("only a cancelled appointment has a cancellation reason")
+        appointment.cancel_reason = reason
+        appointment.updated_at = now
+        self._record(appointment, appointment.status, actor, now, f"reason: {reason}")
+        self.session.flush()
+        return appointment
+
+    def set_status(
+        self,
+        appointment_id: int,
+        status: AppointmentStatus | str,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+    ) -> Appointment:
+        """Confirm, complete or mark a no-show (time stays claimed); ``cancel`` cancels."""
+        target = AppointmentStatus(status)
+        if target == AppointmentStatus.CANCELLED:
+            raise ValueError("use cancel() to cancel an appointment: it frees the time")
+        appointment = self._get_locked(appointment_id)
+        if appointment.status == AppointmentStatus.CANCELLED:
+            raise ValueError("a cancelled appointment cannot change status: book again")
+        if appointment.status == target:
+            return appointment
+        if target == AppointmentStatus.CONFIRMED:
+            appointment.confirmed_at = now
+        self._change(appointment, target, actor, now, note)
+        self.session.flush()
+        return appointment
+
+    def busy_between(
+        self, start: datetime, end: datetime, practitioner_ids: Collection[str] | None = None
+    ) -> list[Busy]:
+        """Time held by active appointments overlapping ``[start, end)``, buffers included."""
+        if practitioner_ids is not None and not practitioner_ids:
+            return []
+        statement = select(
+            Appointment.practitioner_id, Appointment.start, Appointment.busy_until
+        ).where(
+            col(Appointment.start) < end,
+            # Redundant with busy_until > start, but it bounds the index scan.
+            col(Appointment.start) > start - MAX_APPOINTMENT_SPAN,
+            col(Appointment.busy_until) > start,
+            col(Appointment.status) != AppointmentStatus.CANCELLED.value,
+        )
+        if practitioner_ids is not None:
+            statement = statement.where(
+                col(Appointment.practitioner_id).in_(list(practitioner_ids))
+            )
+        statement = statement.order_by(col(Appointment.practitioner_id), col(Appointment.start))
+        return [Busy(p, s, until) for p, s, until in self.session.exec(statement).all()]
+
+    def upcoming_for_patient(self, patient_id: int, now: datetime) -> list[Appointment]:
+        """A patient's active appointments starting after ``now``, soonest first."""
+        statement = (
+            select(Appointment)
+            .where(
+                Appointment.patient_id == patient_id,
+                col(Appointment.start) > now,
+                col(Appointment.status).in_(ACTIVE_STATUSES),
+            )
+            .order_by(col(Appointment.start), col(Appointment.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    def history(self, appointment_id: int) -> list[AppointmentEvent]:
+        """Every status change of an appointment, oldest first."""
+        statement = (
+            select(AppointmentEvent)
+            .where(AppointmentEvent.appointment_id == appointment_id)
+            .order_by(col(AppointmentEvent.at), col(AppointmentEvent.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    def _new(self, patient_id: int, slot: Slot, now: datetime) -> Appointment:
+        """An unsaved booked appointment for ``slot``."""
+        return Appointment(
+            patient_id=patient_id,
+            practitioner_id=slot.practitioner_id,
+            service_id=slot.service_id,
+            start=slot.start,
+            end=slot.end,
+            busy_until=slot.busy_until,
+            status=AppointmentStatus.BOOKED.value,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _get_locked(self, appointment_id: int) -> Appointment:
+        """Load an appointment, locking its row on PostgreSQL until the transaction ends."""
+        statement = (
+            select(Appointment)
+            .where(Appointment.id == appointment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        appointment = self.session.exec(statement).first()
+        if appointment is None:
+            raise NotFoundError(f"no appointment {appointment_id}")
+        return appointment
+
+    def _insert_with_claims(self, appointment: Appointment) -> None:
+        """Insert an appointment and claim its cells; ``_CellTakenError`` on a collision."""
+        self.session.add(appointment)
+        self.session.flush()  # an error here (e.g. unknown patient) is a bug: let it raise
+        # Ascending cell order: two writers on PostgreSQL then wait on each
+        # other's first shared cell rather than deadlocking.
+        rows = [
+            {
+                "practitioner_id": appointment.practitioner_id,
+                "cell_start": cell,
+                "appointment_id": appointment.id,
+            }
+            for cell in claim_cells(appointment.start, appointment.busy_until)
+        ]
+        try:
+            self.session.exec(insert(SlotClaim), params=rows)
+        except IntegrityError as error:
+            raise _CellTakenError from error
+        except OperationalError as error:
+            # PostgreSQL: a reschedule (which releases then claims) and a booking
+            # can wait on each other's cells. Both wanted the same time, so the
+            # transaction the server picks as the deadlock victim lost the slot.
+            if getattr(error.orig, "sqlstate", None) == _DEADLOCK_DETECTED:
+                raise _CellTakenError from error
+            raise
+
+    def _release(self, appointment: Appointment) -> None:
+        """Free every cell an appointment holds."""
+        self.session.exec(delete(SlotClaim).where(col(SlotClaim.appointment_id) == appointment.id))
+
+    def _change(
+        self,
+        appointment: Appointment,
+        to: AppointmentStatus,
+        actor: str,
+        now: datetime,
+        note: str | None,
+    ) -> None:
+        """Set a new status and record the change."""
+        previous = appointment.status
+        appointment.status = to.value
+        appointment.updated_at = now
+        self._record(appointment, previous, actor, now, note)
+
+    def _record(
+        self,
+        appointment: Appointment,
+        previous: str | None,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Add an event for the appointment's current status."""
+        assert appointment.id is not None
+        self.session.add(
+            AppointmentEvent(
+                appointment_id=appointment.id,
+                at=now,
+                from_status=previous,
+                to_status=appointment.status,
+                actor=actor,
+                note=note,
+            )
+        )
+
+
+class ConversationRepository:
+    """Conversation state, one row per chat."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def get_or_create_locked(
+        self, channel: str, external_id: str, language: str, *, now: datetime | None = None
+    ) -> Conversation:
+        """The chat's conversation, created if new, locked until the unit of work ends.
+
+        The lock is what runs one turn per conversation at a time: ``FOR UPDATE``
+        on PostgreSQL; on SQLite every unit of work already holds the write lock.
+        """
+        at = now or _utcnow()
+        fresh = Conversation(
+            channel=channel,
+            external_id=external_id,
+            language=language,
+            created_at=at,
+            updated_at=at,
+        )
+        # Insert-or-nothing, not select-then-insert: two first messages from one
+        # chat arriving together must not both try to create it.
+        _insert_ignoring_conflicts(
+            self.session,
+            Conversation,
+            fresh.model_dump(exclude={"id"}),
+            ["channel", "external_id"],
+        )
+        statement = (
+            select(Conversation)
+            .where(Conversation.channel == channel, Conversation.external_id == external_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.exec(statement).one()
+
+    def get(self, conversation_id: int) -> Conversation | None:
+        """The conversation with this id, if any (not locked)."""
+        return self.session.get(Conversation, conversation_id)
+
+    def save(self, conversation: Conversation, *, now: datetime | None = None) -> None:
+        """Write a conversation's state, including changes made inside ``data``."""
+        # ``data`` is usually changed in place, which the ORM cannot see.
+        flag_modified(conversation, "data")
+        conversation.updated_at = now or _utcnow()
+        self.session.add(conversation)
+        self.session.flush()
+
+
+class InboundRepository:
+    """Inbound platform messages already processed."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def claim(self, channel: str, message_id: str, now: datetime) -> bool:
+        """True the first time a message is seen, False for a redelivery."""
+        values = {"channel": channel, "message_id": message_id, "processed_at": now}
+        inserted = _insert_ignoring_conflicts(
+            self.session, ProcessedInbound, values, ["channel", "message_id"]
+        )
+        return inserted is not None
+
+    def forget_before(self, cutoff: datetime) -> int:
+        """Delete records processed before ``cutoff`` (platforms stop redelivering); the count."""
+        result = self.session.exec(
+            delete(ProcessedInbound).where(col(ProcessedInbound.processed_at) < cutoff)
+        )
+        return result.rowcount
+
+
+class OutboxRepository:
+    """Outgoing messages, each sent at most once per idempotency key."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def enqueue(
+        self,
+        idempotency_key: str,
+        channel: str,
+        external_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        not_before: datetime,
+        patient_id: int | None = None,
+        conversation_id: int | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> OutboxMessage | None:
+        """Queue a message; None if one with this key was already queued (sent or not)."""
+        message = OutboxMessage(
+            idempotency_key=idempotency_key,
+            channel=channel,
+            external_id=external_id,
+            kind=kind,
+            payload=payload,
+            not_before=not_before,
+            patient_id=patient_id,
+            conversation_id=conversation_id,
+            created_at=now or _utcnow(),
+        )
+        row = _insert_ignoring_conflicts(
+            self.session, OutboxMessage, message.model_dump(exclude={"id"}), ["idempotency_key"]
+        )
+        if row is None:
+            return None
+        return self.session.get(OutboxMessage, row[0])
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        """The outbox message with this id, if any."""
+        return self.session.get(OutboxMessage, message_id)
+
+    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Pending messages whose time has come, oldest ``not_before`` first.
+
+        On PostgreSQL the rows are locked and rows locked by another sender are
+        skipped, so two workers never pick the same message.
+        """
+        statement = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+                col(OutboxMessage.not_before) <= now,
+            )
+            .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.exec(statement).all())
+
+    def mark_sending(self, message_id: int) -> OutboxMessage:
+        """Mark a message as being handed to its channel (commit before sending)."""
+        message = self._get(message_id)
+        message.status = OutboxStatus.SENDING.value
+        self.session.flush()
+        return message
+
+    def mark_sent(self, message_id: int, provider_message_id: str | None, now: datetime) -> None:
+        """Record a successful delivery."""
+        message = self._get(message_id)
+        message.status = OutboxStatus.SENT.value
+        message.attempts += 1
+        message.provider_message_id = provider_message_id
+        message.sent_at = now
+        self.session.flush()
+
+    def mark_failed(
+        self, message_id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failed attempt: pending again at ``retry_at``, or failed for good."""
+        message = self._get(message_id)
+        message.attempts += 1
+        # The error text comes from the provider; keep it short (no payload echo).
+        message.last_error = error[:_MAX_ERROR_LENGTH]
+        if retry_at is None:
+            message.status = OutboxStatus.FAILED.value
+        else:
+            message.status = OutboxStatus.PENDING.value
+            message.not_before = retry_at
+        self.session.flush()
+
+    def cancel_pending(self, prefix: str) -> int:
+        """Cancel pending messages whose key starts with ``prefix``; the count."""
+        statement = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+                col(OutboxMessage.idempotency_key).startswith(prefix, autoescape=True),
+            )
+            .values(status=OutboxStatus.CANCELLED.value)
+            .execution_options(synchronize_session="fetch")
+        )
+        return self.session.exec(statement).rowcount
+
+    def _get(self, message_id: int) -> OutboxMessage:
+        """The message, or ``NotFoundError``."""
+        message = self.session.get(OutboxMessage, message_id)
+        if message is None:
+            raise NotFoundError(f"no outbox message {message_id}")
+        return message
+
+
+class ConsentRepository:
+    """Which privacy notice each patient accepted, and when."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def record(self, patient_id: int, notice_version: str, now: datetime) -> ConsentRecord:
+        """Record that a patient accepted a notice version."""
+        consent = ConsentRecord(
+            patient_id=patient_id, notice_version=notice_version, accepted_at=now
+        )
+        self.session.add(consent)
+        self.session.flush()
+        return consent
+
+    def current(self, patient_id: int) -> ConsentRecord | None:
+        """The patient's latest consent still in force, if any."""
+        statement = (
+            select(ConsentRecord)
+            .where(
+                ConsentRecord.patient_id == patient_id, col(ConsentRecord.withdrawn_at).is_(None)
+            )
+            .order_by(col(ConsentRecord.accepted_at).desc(), col(ConsentRecord.id).desc())
+        )
+        return self.session.exec(statement).first()
+
+    def withdraw(self, patient_id: int, now: datetime) -> int:
+        """Withdraw every consent of a patient still in force; the count."""
+        records = self.session.exec(
+            select(ConsentRecord).where(
+                ConsentRecord.patient_id == patient_id, col(ConsentRecord.withdrawn_at).is_(None)
+            )
+        ).all()
+        for record in records:
+            record.withdrawn_at = now
+        self.session.flush()
+        return len(records)
+
+
+class AuditRepository:
+    """The audit trail of staff and system actions."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def record(
+        self, actor: str, action: str, subject: str, detail: dict[str, Any], now: datetime
+    ) -> AuditLog:
+        """Append an audit entry; ``subject`` and ``detail`` hold ids, never names."""
+        entry = AuditLog(at=now, actor=actor, action=action, subject=subject, detail=detail)
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def recent(self, limit: int = 100) -> list[AuditLog]:
+        """The latest entries, newest first."""
+        statement = select(AuditLog).order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+        return list(self.session.exec(statement.limit(limit)).all())
+
+
+class TurnLogRepository:
+    """Timing and outcome of conversation turns (no text, no names)."""
+
+    def __init__(self, session: Session) -> None:
+        """Work in ``session``."""
+        self.session = session
+
+    def record(
+        self,
+        *,
+        conversation_id: int,
+        at: datetime,
+        inbound_kind: str,
+        flow: str,
+        step: str,
+        latency_ms: float,
+        replies: int,
+        outcome: str | None = None,
+    ) -> TurnLog:
+        """Append the log line of one turn."""
+        entry = TurnLog(
+            conversation_id=conversation_id,
+            at=at,
+            inbound_kind=inbound_kind,
+            flow=flow,
+            step=step,
+            latency_ms=latency_ms,
+            replies=replies,
+            outcome=outcome,
+        )
+        self.session.add(entry)
+        self.session.flush()
+        return entry
