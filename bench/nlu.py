@@ -1,0 +1,184 @@
+"""How fast ``bot.nlu`` reads patients' messages: ``python -m bench.nlu``.
+
+Prints the once-per-process costs (import, first calls), then per call over typical
+French and English messages: the median and p99 of wall time, and the p99 of the
+thread's CPU time — on a busy machine the wall p99 includes time the OS scheduler
+gave to other processes (whole 4 ms ticks), which the CPU p99 leaves out. Rows are
+timed with warm caches and with the module's caches cleared before every call. The
+baseline is ``dateparser.parse`` alone on the same date messages, in the same run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dateparser
+from ruamel.yaml import YAML
+
+from bot import nlu
+from clinic.config import ClinicConfig
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
+ROUNDS = 200
+
+DATE_MESSAGES = {
+    "fr": [
+        "demain", "demain après-midi", "après-demain", "aujourd'hui", "ce soir", "mardi",
+        "mardi prochain 15h", "mardi à 15h30", "le 3", "le 3 décembre", "3/12", "matin",
+        "15h", "dans 2 semaines", "hier", "1er janvier 2020", "Je voudrais demain matin vers 10h",
+        "tommorow", "mecredi matin", "deux semaines", "bonjour", "je voudrais un rdv",
+    ],
+    "en": [
+        "next Friday morning", "tomorrow at 3pm", "friday", "on the 3rd", "Dec 3", "in 2 weeks",
+        "this afternoon", "morning", "3pm", "15:30", "yesterday", "12/03", "3 weeks",
+    ],
+}  # fmt: skip
+INTENT_MESSAGES = [
+    "je voudrais un rendez-vous", "can I see the dentist on Friday?", "mes rdv",
+    "déplacer mon rdv", "annuler mon rendez-vous", "annuler", "parler à quelqu'un", "oui",
+    "👍", "stop", "bonjour", "merci", "où se garer ?", "anuler mon rdv", "appointement please",
+]  # fmt: skip
+SERVICE_MESSAGES = ["dentiste", "prise de sang", "kiné", "vaccin grippe", "je veux un rdv"]
+CHOICES = (
+    ["Jeu. 3 déc. 09:00", "Jeu. 3 déc. 09:15", "Ven. 4 déc. 14:30"],
+    ["2", "9h15", "le premier"],
+)
+
+
+def _load_clinic() -> ClinicConfig:
+    path = Path(__file__).resolve().parent.parent / "examples" / "clinic.yaml"
+    return ClinicConfig.model_validate(YAML(typ="safe").load(path.read_text("utf-8")))
+
+
+def _clear_caches() -> None:
+    for cached in (
+        nlu._words,
+        nlu._concept,
+        nlu._date_word,
+        nlu._label_facts,
+        nlu._service_table,
+        nlu._likeness,
+    ):
+        cached.cache_clear()
+
+
+#: Wall-clock and CPU milliseconds of each call.
+Timings = tuple[list[float], list[float]]
+
+
+def _timings(calls: Sequence[Callable[[], object]], *, cold: bool) -> Timings:
+    """Milliseconds per call (wall, CPU), over ``ROUNDS`` passes of every call."""
+    wall, cpu = [], []
+    for _ in range(ROUNDS):
+        for call in calls:
+            if cold:
+                _clear_caches()
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            call()
+            wall.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+    return wall, cpu
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98]
+
+
+def _row(name: str, timings: Timings, baseline: float | None = None) -> None:
+    wall, cpu = timings
+    median = statistics.median(wall)
+    ratio = f"{median / baseline:5.2f}× baseline" if baseline else ""
+    print(
+        f"{name:<36} median {median:6.3f} ms  p99 {_p99(wall):6.3f} ms  "
+        f"p99 CPU {_p99(cpu):6.3f} ms  {ratio}"
+    )
+
+
+def _when_calls() -> list[Callable[[], object]]:
+    return [
+        partial(nlu.understand_when, text, now=NOW, zone=PARIS, language=lang)
+        for lang, texts in DATE_MESSAGES.items()
+        for text in texts
+    ]
+
+
+def _dateparser_calls() -> list[Callable[[], object]]:
+    settings = {
+        "RELATIVE_BASE": NOW.replace(tzinfo=None),
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    return [
+        partial(dateparser.parse, text, languages=["fr", "en"], settings=settings)
+        for texts in DATE_MESSAGES.values()
+        for text in texts
+    ]
+
+
+_IMPORT = (
+    "import time; start = time.perf_counter(); import bot.nlu; print(time.perf_counter() - start)"
+)
+
+
+def _once(name: str, milliseconds: float) -> None:
+    print(f"{name:<36} {milliseconds:6.1f} ms")
+
+
+def _first_calls() -> None:
+    """Costs paid once per process: the import, and dateparser loading its language data."""
+    imported = subprocess.run(
+        [sys.executable, "-c", _IMPORT], capture_output=True, text=True, check=True
+    )
+    _once("import bot.nlu (fresh process)", float(imported.stdout) * 1000)
+    start = time.perf_counter()
+    nlu.understand_when("demain 15h", now=NOW, zone=PARIS, language="fr")
+    _once("first call, regex path", (time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    nlu.understand_when("3 weeks", now=NOW, zone=PARIS, language="en")
+    _once("first call reaching dateparser", (time.perf_counter() - start) * 1000)
+
+
+def main() -> None:
+    """Print the figures."""
+    _first_calls()
+    clinic = _load_clinic()
+    labels, picks = CHOICES
+    baseline = _timings(_dateparser_calls(), cold=False)
+    _row("dateparser.parse alone (baseline)", baseline)
+    median = statistics.median(baseline[0])
+    _row("understand_when", _timings(_when_calls(), cold=False), median)
+    _row("understand_when, caches cleared", _timings(_when_calls(), cold=True), median)
+    intents = [partial(nlu.detect_intent, text) for text in INTENT_MESSAGES]
+    _row("detect_intent", _timings(intents, cold=False))
+    _row("detect_intent, caches cleared", _timings(intents, cold=True))
+    services = [partial(nlu.match_service, text, clinic, "fr") for text in SERVICE_MESSAGES]
+    _row("match_service", _timings(services, cold=False))
+    _row("match_service, caches cleared", _timings(services, cold=True))
+    people = [partial(nlu.match_practitioner, text, clinic) for text in SERVICE_MESSAGES]
+    _row("match_practitioner", _timings(people, cold=False))
+    choices = [partial(nlu.match_choice, text, labels) for text in picks]
+    _row("match_choice", _timings(choices, cold=False))
+    _row("5,000-char message, all functions", _timings(_long_calls(clinic), cold=True))
+
+
+def _long_calls(clinic: ClinicConfig) -> list[Callable[[], object]]:
+    long_text = "je voudrais un rendez-vous demain, " + "blabla bla " * 450
+    return [
+        partial(nlu.detect_intent, long_text),
+        partial(nlu.understand_when, long_text, now=NOW, zone=PARIS, language="fr"),
+        partial(nlu.match_service, long_text, clinic, "fr"),
+        partial(nlu.match_practitioner, long_text, clinic),
+    ]
+
+
+if __name__ == "__main__":
+    main()
