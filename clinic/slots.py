@@ -185,9 +185,11 @@ def free_days(
     practitioner_id: str | None = None,
     limit: int = 7,
     part_of_day: PartOfDay | None = None,
+    after: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[date]:
     """The next local dates with at least one free slot, for a "pick a day" menu."""
-    search = _search(clinic, service_id, now, busy, practitioner_id, None, None, part_of_day)
+    search = _search(clinic, service_id, now, busy, practitioner_id, after, until, part_of_day)
     days: list[date] = []
     for day, shift in _days(search, None):
         if len(days) >= limit:

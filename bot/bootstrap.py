@@ -1,0 +1,74 @@
+"""The one place that wires carebot together (as cosmicpython's ``bootstrap.py``).
+
+The CLI, the bot process, the web app and the tests all build the system
+here; tests pass their own settings, clock and database in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from bot import nlu
+from bot.engine import Clock, Engine, system_clock
+from bot.logs import configure_logging
+from bot.settings import Settings
+from clinic.config import ClinicConfig
+from clinic.loader import ConfigError, load_clinic_file
+from storage.db import Database
+
+log = structlog.get_logger("carebot.bootstrap")
+
+
+class ClinicHolder:
+    """The clinic configuration in force; a reload keeps the last good one on error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.config = load_clinic_file(path)
+
+    def __call__(self) -> ClinicConfig:
+        return self.config
+
+    def reload(self) -> list[str]:
+        """Re-read the file; return the problems (and keep the old config) if it is invalid."""
+        try:
+            self.config = load_clinic_file(self.path)
+        except ConfigError as error:
+            log.warning("clinic.reload_refused", problems=len(error.problems))
+            return [str(problem) for problem in error.problems]
+        log.info("clinic.reloaded")
+        return []
+
+
+@dataclass
+class System:
+    """A wired carebot: settings, database, clinic and engine."""
+
+    settings: Settings
+    database: Database
+    clinic: ClinicHolder
+    engine: Engine
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = system_clock,
+    migrate: bool = True,
+    configure_logs: bool = True,
+) -> System:
+    """Build the whole system from settings; apply migrations unless told not to."""
+    settings = settings or Settings()
+    if configure_logs:
+        configure_logging(settings.log_level)
+    clinic = ClinicHolder(settings.clinic_file)
+    database = Database(settings.database_url)
+    if migrate:
+        database.migrate()
+    # dateparser loads its language data on first use (~90 ms): pay it now, not on a patient.
+    nlu.warm_up()
+    engine = Engine(database, clinic, clock=clock)
+    return System(settings, database, clinic, engine)

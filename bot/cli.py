@@ -1,0 +1,142 @@
+"""The ``carebot`` command: chat in the terminal, check the config, set up a clinic."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from bot.config_check import check_config
+from bot.settings import DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE, Settings
+from clinic.loader import ConfigError
+
+app = typer.Typer(
+    help="carebot — an AI front desk for clinics.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _typed_lines(prompt: str) -> Iterator[str]:
+    """Lines typed at the terminal until end of input or Ctrl-C."""
+    while True:
+        try:
+            yield input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+
+
+@app.command()
+def chat(
+    as_: str = typer.Option(
+        None, "--as", help="Chat as this patient (each name is a separate patient)."
+    ),
+    language: str = typer.Option(None, "--language", help="fr or en (default: the clinic's)."),
+) -> None:
+    """Talk to carebot in the terminal, as a patient would in Telegram or WhatsApp."""
+    from bot.bootstrap import bootstrap
+    from bot.handlers.terminal import TerminalChat
+
+    settings = Settings()
+    if settings.log_level == "INFO":
+        # Turn logs would drown the conversation; warnings still show.
+        settings = settings.model_copy(update={"log_level": "WARNING"})
+    try:
+        system = bootstrap(settings)
+    except ConfigError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo("Fix these, then try again (carebot check-config checks them).", err=True)
+        raise typer.Exit(1) from None
+    patient = as_ or getpass.getuser() or "patient"
+    clinic = system.clinic()
+    typer.echo(
+        f"carebot — {clinic.clinic.name} — chatting as '{patient}' "
+        f"(database: {_safe_url(settings.database_url)}).\n"
+        "Type your messages; type the number of a choice to press it; /quit to leave.\n"
+    )
+    terminal = TerminalChat(system.engine, patient, output=typer.echo, locale=language)
+    terminal.send("/start")
+    terminal.run(_typed_lines("you> "))
+    system.database.dispose()
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for display."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url
+
+
+@app.command("check-config")
+def check_config_command(
+    clinic: Path = typer.Option(None, help="clinic.yaml to check (default: CLINIC_FILE)."),
+    faq: Path = typer.Option(None, help="faq.yaml to check (default: FAQ_FILE)."),
+) -> None:
+    """Check clinic.yaml and faq.yaml; print every problem as file:line: field: what — fix."""
+    settings = Settings()
+    report = check_config(clinic or settings.clinic_file, faq or settings.faq_file)
+    if not report.ok:
+        for problem in report.problems:
+            typer.echo(str(problem), err=True)
+        count = len(report.problems)
+        typer.echo(f"{count} problem{'s' if count > 1 else ''} found.", err=True)
+        raise typer.Exit(1)
+    for line in report.summary_lines():
+        typer.echo(line)
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="Folder to create the clinic files in."),
+) -> None:
+    """Copy the sample clinic (clinic.yaml, faq.yaml, .env) into DIRECTORY to start from."""
+    directory.mkdir(parents=True, exist_ok=True)
+    targets = {
+        DEFAULT_CLINIC_FILE: directory / "clinic.yaml",
+        DEFAULT_FAQ_FILE: directory / "faq.yaml",
+    }
+    existing = [str(t) for t in targets.values() if t.exists()]
+    if existing:
+        typer.echo(f"Not overwriting {', '.join(existing)}: move them away first.", err=True)
+        raise typer.Exit(1)
+    for source, target in targets.items():
+        shutil.copyfile(source, target)
+    env = directory / ".env"
+    if not env.exists():
+        env.write_text(
+            f"CLINIC_FILE={targets[DEFAULT_CLINIC_FILE].resolve()}\n"
+            f"FAQ_FILE={targets[DEFAULT_FAQ_FILE].resolve()}\n"
+            f"DATABASE_URL=sqlite:///{(directory / 'carebot.db').resolve()}\n",
+            encoding="utf-8",
+        )
+    typer.echo(
+        f"Created {directory}/clinic.yaml, faq.yaml and .env.\n"
+        f"Edit them, then: cd {directory} && carebot check-config && carebot chat"
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (carebot also does this at start)."""
+    from storage.db import Database
+
+    settings = Settings()
+    database = Database(settings.database_url)
+    database.migrate()
+    database.dispose()
+    typer.echo(f"Database is up to date: {_safe_url(settings.database_url)}")
+
+
+def main() -> None:
+    """Entry point for ``python -m bot.cli``."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The front desk's use cases over one unit of work: find slots, book, move, cancel.
+
+Flows call this instead of touching a database session; it joins the pure
+scheduling domain (``clinic/``) to the repositories (``storage/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from clinic.config import ClinicConfig
+from clinic.model import Busy, PartOfDay, Slot
+from clinic.slots import BusyCalendar, free_days, next_free_slots, slot_is_bookable
+from storage.db import UnitOfWork
+from storage.models import Appointment, Patient
+from storage.repositories import SlotTaken
+
+#: Busy intervals are loaded a window at a time: most searches end in the first.
+SEARCH_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """What the patient is looking for."""
+
+    service_id: str
+    practitioner_id: str | None = None
+    on_day: date | None = None
+    after: datetime | None = None
+    part_of_day: PartOfDay | None = None
+
+
+class Desk:
+    """Appointment use cases for one turn, inside the turn's unit of work."""
+
+    def __init__(self, uow: UnitOfWork, clinic: ClinicConfig, now: datetime) -> None:
+        self.uow = uow
+        self.clinic = clinic
+        self.now = now
+
+    def _calendar(
+        self, start: datetime, end: datetime, practitioners: Sequence[str]
+    ) -> BusyCalendar:
+        return BusyCalendar(self.uow.appointments.busy_between(start, end, practitioners))
+
+    def _practitioners(self, query: SlotQuery) -> list[str]:
+        if query.practitioner_id:
+            return [query.practitioner_id]
+        return [p.id for p in self.clinic.practitioners_for(query.service_id)]
+
+    def _windows(
+        self, start: datetime, query: SlotQuery
+    ) -> Iterator[tuple[datetime, datetime, BusyCalendar]]:
+        """Successive search windows up to the horizon, each with its busy time loaded."""
+        horizon = self.now + self.clinic.booking.max_horizon
+        while start < horizon:
+            # Windows end at local midnight, so no day is split between two windows.
+            last_day = (start + SEARCH_WINDOW).astimezone(self.clinic.zone).date()
+            midnight = datetime.combine(last_day, datetime.min.time(), self.clinic.zone)
+            end = min(midnight, horizon)
+            # A day's slots may run a little past the window's end: load a day more.
+            yield (
+                start,
+                end,
+                self._calendar(start, end + timedelta(days=1), self._practitioners(query)),
+            )
+            start = end
+
+    def free_slots(self, query: SlotQuery, limit: int = 6) -> list[Slot]:
+        """The next free slots matching ``query``, earliest first."""
+        start = max(self.now, query.after or self.now)
+        if query.on_day:
+            midnight = datetime.combine(query.on_day, datetime.min.time(), self.clinic.zone)
+            start = max(start, midnight)
+        found: list[Slot] = []
+        for window_start, window_end, calendar in self._windows(start, query):
+            found += next_free_slots(
+                self.clinic,
+                query.service_id,
+                now=self.now,
+                busy=calendar,
+                practitioner_id=query.practitioner_id,
+                after=window_start,
+                on_day=query.on_day,
+                part_of_day=query.part_of_day,
+                until=window_end,
+                limit=limit - len(found),
+            )
+            if len(found) >= limit or query.on_day:
+                break
+        return found
+
+    def free_days(self, query: SlotQuery, limit: int = 6) -> list[date]:
+        """Local dates with at least one free slot, for a "pick a day" menu."""
+        found: list[date] = []
+        for window_start, window_end, calendar in self._windows(self.now, query):
+            days = free_days(
+                self.clinic,
+                query.service_id,
+                now=self.now,
+                busy=calendar,
+                practitioner_id=query.practitioner_id,
+                limit=limit - len(found),
+                part_of_day=query.part_of_day,
+                after=window_start,
+                until=window_end,
+            )
+            found += [day for day in days if day not in found]
+            if len(found) >= limit:
+                break
+        return found
+
+    def is_bookable(self, slot: Slot) -> bool:
+        """Whether a slot offered earlier can still be booked now."""
+        calendar = self._calendar(slot.start, slot.busy_until, [slot.practitioner_id])
+        return slot_is_bookable(self.clinic, slot, now=self.now, busy=calendar)
+
+    def book(self, patient_id: int, slot: Slot) -> Appointment | SlotTaken:
+        """Book a slot for a patient; ``SlotTaken`` if it is gone or no longer allowed."""
+        if not self.is_bookable(slot):
+            return SlotTaken(slot)
+        return self.uow.appointments.book(
+            patient_id=patient_id, slot=slot, actor="patient", now=self.now
+        )
+
+    def reschedule(self, appointment_id: int, slot: Slot) -> Appointment | SlotTaken:
+        """Move an appointment; the old time is released only if the new one is taken."""
+        old = self.uow.appointments.get(appointment_id)
+        busy = self.uow.appointments.busy_between(
+            slot.start, slot.busy_until, [slot.practitioner_id]
+        )
+        if old is not None:
+            # The appointment being moved does not block its own new time.
+            own = Busy(old.practitioner_id, old.start, old.busy_until)
+            busy = [b for b in busy if b != own]
+        calendar = BusyCalendar(busy)
+        if not slot_is_bookable(self.clinic, slot, now=self.now, busy=calendar):
+            return SlotTaken(slot)
+        return self.uow.appointments.reschedule(appointment_id, slot, actor="patient", now=self.now)
+
+    def cancel(self, appointment_id: int, reason: str) -> Appointment:
+        """Cancel an appointment, releasing its time."""
+        return self.uow.appointments.cancel(
+            appointment_id, reason=reason, actor="patient", now=self.now
+        )
+
+    def record_cancel_reason(self, appointment_id: int, reason: str) -> None:
+        """Keep the reason a patient gave after cancelling (for the clinic's statistics)."""
+        self.uow.appointments.record_cancel_reason(
+            appointment_id, reason, actor="patient", now=self.now
+        )
+
+    def save_patient_details(self, patient: Patient, name: str | None, phone: str | None) -> None:
+        """Store the name and phone number the patient gave while booking."""
+        if patient.id is None or not (name or phone):
+            return
+        if name:
+            self.uow.patients.update(patient.id, display_name=name)
+        if phone:
+            self.uow.patients.update(patient.id, phone=phone)
+
+    def upcoming(self, patient_id: int) -> list[Appointment]:
+        """A patient's appointments still to come."""
+        return self.uow.appointments.upcoming_for_patient(patient_id, self.now)
+
+    def owned_upcoming(self, patient_id: int, appointment_id: int) -> Appointment | None:
+        """The patient's own upcoming appointment with this id, if still active."""
+        for appointment in self.upcoming(patient_id):
+            if appointment.id == appointment_id:
+                return appointment
+        return None
+
+    def inside_cutoff(self, appointment: Appointment) -> bool:
+        """Whether it is too late to cancel or move this appointment by chat."""
+        return appointment.start - self.now < self.clinic.booking.cancellation_cutoff

@@ -1,0 +1,238 @@
+"""The conversation engine: one turn per conversation at a time, all-or-nothing.
+
+A turn claims the inbound message id (so a redelivery is processed once),
+locks the conversation row, runs the flows, and commits the new state, the
+replies (as outbox rows) and the turn log in one transaction. Replies are
+handed to the channel only after that commit: nothing is claimed before it is
+committed (DESIGN.md, principle 2).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from bot.desk import Desk
+from bot.flows.base import IDLE, QuestionAnswerer, State, TurnContext
+from bot.flows.menu import welcome
+from bot.flows.router import run_turn
+from bot.i18n import Translator, pick_language
+from bot.messages import Inbound, Reply
+from clinic.config import ClinicConfig
+from storage.db import Database, UnitOfWork
+from storage.models import Conversation, Patient
+
+log = structlog.get_logger("carebot.engine")
+
+Clock = Callable[[], datetime]
+
+#: Text longer than this is read only in part: no patient types a novel to book.
+MAX_TEXT = 1000
+#: Replies are sent by the channel right after the turn; the outbox dispatcher
+#: only takes them over if that did not happen within this delay (a crash).
+DIRECT_SEND_GRACE = timedelta(seconds=30)
+
+
+def system_clock() -> datetime:
+    """The current time, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A committed reply, ready to send: its outbox row id and content."""
+
+    outbox_id: int
+    channel: str
+    recipient: str
+    reply: Reply
+
+
+class Engine:
+    """Turns inbound messages into committed state and replies."""
+
+    def __init__(
+        self,
+        database: Database,
+        clinic: Callable[[], ClinicConfig],
+        *,
+        clock: Clock = system_clock,
+        answerer: QuestionAnswerer | None = None,
+    ) -> None:
+        self.database = database
+        self.clinic = clinic
+        self.clock = clock
+        self.answerer = answerer
+
+    def handle(self, inbound: Inbound) -> list[Outgoing]:
+        """Process one inbound message; return the replies to send (none for a duplicate)."""
+        started = time.perf_counter()
+        inbound = _sanitized(inbound)
+        now = self.clock()
+        try:
+            with self.database.unit_of_work() as uow:
+                if not uow.inbound.claim(inbound.channel, inbound.message_id, now):
+                    log.info("turn.duplicate", channel=inbound.channel)
+                    return []
+                outgoing = self._turn(uow, inbound, now, started)
+                uow.commit()
+                return outgoing
+        except Exception:
+            log.exception("turn.failed", channel=inbound.channel)
+            return self._apologize(inbound, now, started)
+
+    def _turn(
+        self, uow: UnitOfWork, inbound: Inbound, now: datetime, started: float
+    ) -> list[Outgoing]:
+        clinic = self.clinic()
+        default = pick_language(
+            inbound.locale, clinic.clinic.languages, clinic.clinic.default_language
+        )
+        conversation = uow.conversations.get_or_create_locked(
+            inbound.channel, inbound.sender_id, default, now=now
+        )
+        first_contact = _is_new(conversation)
+        patient = self._patient(uow, conversation, inbound, now)
+        ctx = TurnContext(
+            clinic=clinic,
+            desk=Desk(uow, clinic, now),
+            t=Translator(conversation.language, clinic.zone),
+            patient=patient,
+            inbound=inbound,
+            now=now,
+            answerer=self.answerer,
+        )
+        state = (
+            IDLE
+            if first_contact
+            else State(conversation.flow, conversation.step, conversation.data)
+        )
+        outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
+        if first_contact and replies and replies[0].text != welcome(ctx)[0].text:
+            # A first message that already asks for something: greet, then answer it.
+            replies = [Reply(ctx.t("menu.hello", clinic=clinic.clinic.name)), *replies]
+        conversation.flow, conversation.step = outcome.state.flow, outcome.state.step
+        conversation.data = outcome.state.data
+        conversation.misunderstandings = (
+            0 if outcome.understood else conversation.misunderstandings + 1
+        )
+        conversation.language = patient.language = ctx.language
+        conversation.updated_at = now
+        uow.conversations.save(conversation, now=now)
+        for event in ctx.events:
+            uow.audit.record("patient", event, f"conversation:{conversation.id}", {}, now)
+        outgoing = self._enqueue(uow, conversation, inbound, replies, now)
+        latency = (time.perf_counter() - started) * 1000
+        uow.turns.record(
+            conversation_id=conversation.id or 0,
+            at=now,
+            inbound_kind=inbound.kind.value,
+            flow=outcome.state.flow,
+            step=outcome.state.step,
+            latency_ms=latency,
+            replies=len(replies),
+            outcome="ok" if outcome.understood else "misunderstood",
+        )
+        log.info(
+            "turn",
+            conversation=conversation.id,
+            channel=inbound.channel,
+            kind=inbound.kind.value,
+            flow=outcome.state.flow,
+            step=outcome.state.step,
+            understood=outcome.understood,
+            replies=len(replies),
+            latency_ms=round(latency, 2),
+        )
+        return outgoing
+
+    def _patient(
+        self, uow: UnitOfWork, conversation: Conversation, inbound: Inbound, now: datetime
+    ) -> Patient:
+        patient = uow.patients.by_identity(inbound.channel, inbound.sender_id)
+        if patient is None:
+            patient = uow.patients.create_with_identity(
+                inbound.channel, inbound.sender_id, conversation.language, now=now
+            )
+        conversation.patient_id = patient.id
+        return patient
+
+    def _enqueue(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        inbound: Inbound,
+        replies: list[Reply],
+        now: datetime,
+    ) -> list[Outgoing]:
+        outgoing = []
+        for index, reply in enumerate(replies):
+            row = uow.outbox.enqueue(
+                idempotency_key=f"reply:{inbound.channel}:{inbound.message_id}:{index}",
+                channel=inbound.channel,
+                external_id=inbound.sender_id,
+                kind="reply",
+                payload=reply.to_payload(),
+                not_before=now + DIRECT_SEND_GRACE,
+                patient_id=conversation.patient_id,
+                conversation_id=conversation.id,
+                now=now,
+            )
+            if row is not None and row.id is not None:
+                outgoing.append(Outgoing(row.id, inbound.channel, inbound.sender_id, reply))
+        return outgoing
+
+    def _apologize(self, inbound: Inbound, now: datetime, started: float) -> list[Outgoing]:
+        """After a failed turn: keep the message id, reset the conversation, say sorry."""
+        try:
+            with self.database.unit_of_work() as uow:
+                if not uow.inbound.claim(inbound.channel, inbound.message_id, now):
+                    return []
+                clinic = self.clinic()
+                conversation = uow.conversations.get_or_create_locked(
+                    inbound.channel, inbound.sender_id, clinic.clinic.default_language, now=now
+                )
+                conversation.flow, conversation.step, conversation.data = IDLE.flow, IDLE.step, {}
+                conversation.updated_at = now
+                uow.conversations.save(conversation, now=now)
+                t = Translator(conversation.language, clinic.zone)
+                reply = Reply(t("common.error", phone=clinic.clinic.phone))
+                outgoing = self._enqueue(uow, conversation, inbound, [reply], now)
+                uow.turns.record(
+                    conversation_id=conversation.id or 0,
+                    at=now,
+                    inbound_kind=inbound.kind.value,
+                    flow=IDLE.flow,
+                    step=IDLE.step,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    replies=1,
+                    outcome="error",
+                )
+                uow.commit()
+                return outgoing
+        except Exception:
+            log.exception("turn.apology_failed", channel=inbound.channel)
+            return []
+
+    def mark_sent(self, outgoing: Outgoing, provider_message_id: str | None) -> None:
+        """Record that a reply reached the channel, so the dispatcher never resends it."""
+        with self.database.unit_of_work() as uow:
+            uow.outbox.mark_sent(outgoing.outbox_id, provider_message_id, self.clock())
+            uow.commit()
+
+
+def _sanitized(inbound: Inbound) -> Inbound:
+    """Drop control characters and cut very long text, so nothing downstream chokes."""
+    text = "".join(ch for ch in inbound.text if ch.isprintable() or ch in "\n\t")[:MAX_TEXT]
+    if text == inbound.text:
+        return inbound
+    return replace(inbound, text=text)
+
+
+def _is_new(conversation: Conversation) -> bool:
+    """A conversation that has never had a turn (storage creates it at idle/start)."""
+    return (conversation.flow, conversation.step) == ("idle", "start")

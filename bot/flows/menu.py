@@ -1,0 +1,186 @@
+"""The welcome menu, free-text routing, language choice, help and asking for a person.
+
+See ``menu.mmd``. Free text at the menu goes to the flow it names ("je
+voudrais un rendez-vous mardi" → booking with the day pre-filled); other
+questions go to the question answerer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from bot import nlu
+from bot.flows import appointments, booking
+from bot.flows.base import (
+    IDLE,
+    Outcome,
+    State,
+    Step,
+    TurnContext,
+    go,
+    menu_choices,
+    misunderstood,
+    say,
+)
+from bot.i18n import LANGUAGE_NAMES
+from bot.messages import Choice, Reply
+from clinic.config import WEEKDAYS
+
+
+class MenuStep(StrEnum):
+    """The steps of the menu flow."""
+
+    IDLE = "idle"
+    QUESTION = "question"
+    LANGUAGE = "language"
+
+
+def welcome(ctx: TurnContext) -> list[Reply]:
+    """First contact and /start: who we are, what I can do, the menu."""
+    text = ctx.t("menu.welcome", clinic=ctx.clinic.clinic.name)
+    return [Reply(text, menu_choices(ctx))]
+
+
+def prompt_idle(ctx: TurnContext, state: State) -> list[Reply]:
+    """The menu."""
+    return [Reply(ctx.t("menu.prompt"), menu_choices(ctx))]
+
+
+def handle_idle(ctx: TurnContext, state: State) -> Outcome:
+    """Free text that names no flow: a service named without a question ("une prise de
+    sang") is a booking request; anything else is a question."""
+    if not ctx.text:
+        return misunderstood(state)
+    service = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
+    if service and not nlu.is_question(ctx.text):
+        return start_booking_from_text(ctx)
+    return answer_question(ctx)
+
+
+def route_intent(ctx: TurnContext, intent: nlu.Intent) -> Outcome | None:
+    """Start the flow an intent names; None for questions and unknown text."""
+    if intent is nlu.Intent.BOOK:
+        return start_booking_from_text(ctx)
+    handlers: dict[nlu.Intent, Callable[[TurnContext], Outcome]] = {
+        nlu.Intent.MY_APPOINTMENTS: appointments.show_list,
+        nlu.Intent.CANCEL: lambda c: appointments.pick_for(c, "cx"),
+        nlu.Intent.RESCHEDULE: lambda c: appointments.pick_for(c, "mv"),
+        nlu.Intent.HUMAN: ask_for_person,
+        nlu.Intent.HELP: show_help,
+        nlu.Intent.LANGUAGE: lambda c: choose_language(c, IDLE),
+        nlu.Intent.GREETING: lambda c: say(IDLE, *welcome(c)),
+        nlu.Intent.MENU: lambda c: go(IDLE),
+        nlu.Intent.THANKS: lambda c: say(IDLE, Reply(c.t("menu.thanks"), menu_choices(c))),
+    }
+    handler = handlers.get(intent)
+    return handler(ctx) if handler else None
+
+
+def start_booking_from_text(ctx: TurnContext) -> Outcome:
+    """Begin booking with what the sentence already says (service, who, when)."""
+    service = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
+    practitioner = nlu.match_practitioner(ctx.text, ctx.clinic)
+    if service and practitioner and service not in ctx.clinic.practitioner(practitioner).services:
+        practitioner = None
+    if practitioner and not service:
+        offered = ctx.clinic.practitioner(practitioner).services
+        service = offered[0] if len(offered) == 1 else None
+    outcome = booking.start(ctx, service=service, practitioner=practitioner)
+    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
+    if when is None or when.problem or outcome.state.flow != booking.FLOW:
+        return outcome
+    # Keep the date for when the service and practitioner are known.
+    state, echo = booking.apply_when(ctx, outcome.state, when)
+    state = booking.skip_answered(ctx, State(booking.FLOW, outcome.state.step, state.data))
+    return go(state, echo)
+
+
+def answer_question(ctx: TurnContext) -> Outcome:
+    """A question: the answerer's reply, or an honest "I'll pass it on"."""
+    replies = ctx.answerer(ctx) if ctx.answerer else None
+    if replies:
+        return say(IDLE, *replies)
+    ctx.events.append("question.unanswered")
+    text = ctx.t("question.passed_on", hours=opening_hours_text(ctx))
+    return say(IDLE, Reply(text, menu_choices(ctx)))
+
+
+def prompt_question(ctx: TurnContext, state: State) -> list[Reply]:
+    """ "Type your question"."""
+    return [Reply(ctx.t("question.ask"), (Choice("m:menu", ctx.t("common.menu")),))]
+
+
+def ask_for_person(ctx: TurnContext) -> Outcome:
+    """The patient wants a person: record it and say when the team answers."""
+    ctx.events.append("handoff.requested")
+    text = ctx.t("handoff.noted", hours=opening_hours_text(ctx), phone=ctx.clinic.clinic.phone)
+    return say(IDLE, Reply(text, (Choice("m:menu", ctx.t("common.menu")),)))
+
+
+def show_help(ctx: TurnContext) -> Outcome:
+    """What the bot understands."""
+    return say(IDLE, Reply(ctx.t("menu.help", phone=ctx.clinic.clinic.phone), menu_choices(ctx)))
+
+
+def prompt_language(ctx: TurnContext, state: State) -> list[Reply]:
+    """Which language?"""
+    choices = tuple(
+        Choice(f"lang:{code}", LANGUAGE_NAMES[code]) for code in ctx.clinic.clinic.languages
+    )
+    return [Reply(ctx.t("language.ask"), choices)]
+
+
+def choose_language(ctx: TurnContext, resume: State) -> Outcome:
+    """Ask for a language, then come back to ``resume`` (the step the patient was at)."""
+    saved = {"flow": resume.flow, "step": resume.step, "data": resume.data}
+    return go(State("menu", MenuStep.LANGUAGE, {"resume": saved}))
+
+
+def handle_language(ctx: TurnContext, state: State) -> Outcome:
+    """Switch language from a button or a typed name ("english", "français")."""
+    languages = list(ctx.clinic.clinic.languages)
+    chosen = None
+    if ctx.button and ctx.button.startswith("lang:") and ctx.button[5:] in languages:
+        chosen = ctx.button[5:]
+    elif ctx.text:
+        index = nlu.match_choice(ctx.text, [LANGUAGE_NAMES[c] for c in languages])
+        chosen = languages[index] if index is not None else None
+    if chosen is None:
+        return misunderstood(state)
+    return switch_language(ctx, chosen, state)
+
+
+def switch_language(ctx: TurnContext, language: str, state: State) -> Outcome:
+    """Speak ``language`` from now on and show the step the patient was at again."""
+    ctx.switch_language(language)
+    saved = state.data.get("resume") or {}
+    resume = State(saved.get("flow", "menu"), saved.get("step", "idle"), saved.get("data", {}))
+    return go(resume, Reply(ctx.t("language.switched")))
+
+
+def opening_hours_text(ctx: TurnContext) -> str:
+    """The desk's hours, grouped: "lun.–ven. 08:00–19:00, sam. 09:00–12:30"."""
+    groups: list[tuple[list[int], str]] = []
+    for index, _ in enumerate(WEEKDAYS):
+        day = ctx.clinic.opening_hours.for_weekday(index)
+        if day is None:
+            continue
+        hours = ", ".join(f"{r.start:%H:%M}–{r.end:%H:%M}" for r in day.working_ranges())
+        if groups and groups[-1][1] == hours and groups[-1][0][-1] == index - 1:
+            groups[-1][0].append(index)
+        else:
+            groups.append(([index], hours))
+    names = ctx.t("format.weekdays").split(",")
+    parts = []
+    for days, hours in groups:
+        span = names[days[0]] if len(days) == 1 else f"{names[days[0]]}–{names[days[-1]]}"
+        parts.append(f"{span} {hours}")
+    return ", ".join(parts)
+
+
+STEPS: dict[str, Step] = {
+    MenuStep.IDLE: Step(prompt_idle, handle_idle, takes_intents=True),
+    MenuStep.QUESTION: Step(prompt_question, handle_idle, takes_intents=True),
+    MenuStep.LANGUAGE: Step(prompt_language, handle_language),
+}
