@@ -17,7 +17,9 @@ from storage.db import UnitOfWork
 from storage.models import Appointment, Patient
 from storage.repositories import SlotTaken
 
-#: Busy intervals are loaded a window at a time: most searches end in the first.
+#: Busy intervals are loaded a window at a time, a short one first: most searches end in
+#: it, and loading busy time is most of a search's cost.
+FIRST_WINDOW = timedelta(days=3)
 SEARCH_WINDOW = timedelta(days=14)
 
 
@@ -55,9 +57,10 @@ class Desk:
     ) -> Iterator[tuple[datetime, datetime, BusyCalendar]]:
         """Successive search windows up to the horizon, each with its busy time loaded."""
         horizon = self.now + self.clinic.booking.max_horizon
+        size = FIRST_WINDOW
         while start < horizon:
             # Windows end at local midnight, so no day is split between two windows.
-            last_day = (start + SEARCH_WINDOW).astimezone(self.clinic.zone).date()
+            last_day = (start + size).astimezone(self.clinic.zone).date()
             midnight = datetime.combine(last_day, datetime.min.time(), self.clinic.zone)
             end = min(midnight, horizon)
             # A day's slots may run a little past the window's end: load a day more.
@@ -66,7 +69,7 @@ class Desk:
                 end,
                 self._calendar(start, end + timedelta(days=1), self._practitioners(query)),
             )
-            start = end
+            start, size = end, SEARCH_WINDOW
 
     def free_slots(self, query: SlotQuery, limit: int = 6) -> list[Slot]:
         """The next free slots matching ``query``, earliest first."""
@@ -160,6 +163,11 @@ class Desk:
             self.uow.patients.update(patient.id, display_name=name)
         if phone:
             self.uow.patients.update(patient.id, phone=phone)
+
+    def set_opted_out(self, patient: Patient, opted_out: bool) -> None:
+        """Record that the patient wants (or no longer wants) non-essential messages."""
+        if patient.id is not None and patient.opted_out != opted_out:
+            self.uow.patients.update(patient.id, opted_out=opted_out)
 
     def upcoming(self, patient_id: int) -> list[Appointment]:
         """A patient's appointments still to come."""

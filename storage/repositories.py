@@ -8,10 +8,11 @@ clock, except where a default is noted, so tests move time by passing it.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, update
@@ -89,16 +90,21 @@ def _insert_ignoring_conflicts(
     session: Session, model: type[SQLModel], values: Mapping[str, Any], keys: list[str]
 ) -> Any:
     """``INSERT … ON CONFLICT (keys) DO NOTHING``; the row's primary key, or None if it existed."""
+    statement = _insert_statement(model, session.get_bind().dialect.name, tuple(keys))
+    return session.exec(statement, params=dict(values)).first()
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(model: type[SQLModel], dialect: str, keys: tuple[str, ...]) -> Any:
+    """The statement built once per table: rebuilding it with inline values on every call
+    made SQLAlchemy re-coerce each value and recompute its cache key (a quarter of a turn)."""
     table = _table(model)
-    dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
+    return (
         make(table)
-        .values(dict(values))
-        .on_conflict_do_nothing(index_elements=keys)
+        .on_conflict_do_nothing(index_elements=list(keys))
         .returning(*table.primary_key.columns)
     )
-    return session.exec(statement).first()
 
 
 def claim_cells(start: datetime, busy_until: datetime) -> list[datetime]:
@@ -643,6 +649,21 @@ class OutboxRepository:
             message.status = OutboxStatus.PENDING.value
             message.not_before = retry_at
         self.session.flush()
+
+    def postpone(self, message_ids: Sequence[int], not_before: datetime) -> None:
+        """Hold pending messages until ``not_before`` (keeps a turn's replies in order)."""
+        if not message_ids:
+            return
+        statement = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(message_ids),
+                col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            )
+            .values(not_before=not_before)
+            .execution_options(synchronize_session="fetch")
+        )
+        self.session.exec(statement)
 
     def cancel_pending(self, prefix: str) -> int:
         """Cancel pending messages whose key starts with ``prefix``; the count."""
