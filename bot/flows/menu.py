@@ -118,6 +118,23 @@ def ask_for_person(ctx: TurnContext) -> Outcome:
     return say(IDLE, Reply(text, (Choice("m:menu", ctx.t("common.menu")),)))
 
 
+def opt_out(ctx: TurnContext) -> Outcome:
+    """/stop or "STOP": no more reminders or other messages we start."""
+    ctx.desk.set_opted_out(ctx.patient, True)
+    ctx.events.append("patient.opted_out")
+    return say(IDLE, Reply(ctx.t("stop.done")))
+
+
+def restart(ctx: TurnContext) -> Outcome:
+    """/start: the welcome and menu; it also turns messages back on after /stop."""
+    replies = welcome(ctx)
+    if ctx.patient.opted_out:
+        ctx.desk.set_opted_out(ctx.patient, False)
+        ctx.events.append("patient.opted_in")
+        replies = [Reply(ctx.t("stop.resumed")), *replies]
+    return say(IDLE, *replies)
+
+
 def show_help(ctx: TurnContext) -> Outcome:
     """What the bot understands."""
     return say(IDLE, Reply(ctx.t("menu.help", phone=ctx.clinic.clinic.phone), menu_choices(ctx)))

@@ -40,7 +40,8 @@ def prompt_for(ctx: TurnContext, state: State) -> list[Reply]:
 
 def _commands() -> dict[str, Action]:
     return {
-        "/start": lambda c, s: say(IDLE, *menu.welcome(c)),
+        "/start": lambda c, s: menu.restart(c),
+        "/stop": lambda c, s: menu.opt_out(c),
         "/book": lambda c, s: booking.start(c),
         "/appointments": lambda c, s: appointments.show_list(c),
         "/help": lambda c, s: menu.show_help(c),
@@ -87,7 +88,11 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
 
 
 def _exit_word(ctx: TurnContext, state: State) -> Outcome | None:
-    if ctx.text and state != IDLE and nlu.detect_intent(ctx.text) is nlu.Intent.MENU:
+    """ "STOP" anywhere opts out; "menu"/"annuler" leaves the current flow."""
+    intent = nlu.detect_intent(ctx.text) if ctx.text else None
+    if intent is nlu.Intent.STOP:
+        return menu.opt_out(ctx)
+    if intent is nlu.Intent.MENU and state != IDLE:
         return go(IDLE, Reply(ctx.t("common.left_flow")))
     return None
 

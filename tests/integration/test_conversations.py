@@ -383,3 +383,23 @@ def test_every_turn_is_logged_without_personal_data(alice: ScriptedPatient, engi
     assert '"event": "turn"' in logged
     for secret in ("Alice Martin", "33612345678", "+33612345678", "médecine"):
         assert secret not in logged
+
+
+def test_stop_opts_out_and_start_opts_back_in(alice: ScriptedPatient, engine: Engine) -> None:
+    """/stop or "STOP" (even mid-flow) records the opt-out; /start turns messages back on."""
+    alice.says("/book")
+    alice.says("STOP")
+    assert alice.sees("vous ne recevrez plus de rappels")
+
+    def opted_out() -> bool:
+        with engine.database.unit_of_work(read_only=True) as uow:
+            patient = uow.patients.by_identity("terminal", "alice")
+            assert patient is not None
+            return patient.opted_out
+
+    assert opted_out()
+    alice.says("/start")
+    assert alice.sees("Les rappels sont réactivés") and alice.sees("bienvenue")
+    assert not opted_out()
+    alice.says("/stop")
+    assert opted_out()
