@@ -6,6 +6,7 @@ import getpass
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,11 +14,27 @@ from bot.config_check import check_config
 from bot.settings import DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE, Settings
 from clinic.loader import ConfigError
 
+if TYPE_CHECKING:
+    from bot.bootstrap import System
+
 app = typer.Typer(
     help="carebot — an AI front desk for clinics.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _bootstrap(settings: Settings) -> System:
+    """Build the system, or print the configuration's problems and exit 1."""
+    from bot.bootstrap import bootstrap
+
+    try:
+        return bootstrap(settings)
+    except ConfigError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo("Fix these, then try again (carebot check-config checks them).", err=True)
+        raise typer.Exit(1) from None
 
 
 def _typed_lines(prompt: str) -> Iterator[str]:
@@ -38,20 +55,13 @@ def chat(
     language: str = typer.Option(None, "--language", help="fr or en (default: the clinic's)."),
 ) -> None:
     """Talk to carebot in the terminal, as a patient would in Telegram or WhatsApp."""
-    from bot.bootstrap import bootstrap
     from bot.handlers.terminal import TerminalChat
 
     settings = Settings()
     if settings.log_level == "INFO":
         # Turn logs would drown the conversation; warnings still show.
         settings = settings.model_copy(update={"log_level": "WARNING"})
-    try:
-        system = bootstrap(settings)
-    except ConfigError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        typer.echo("Fix these, then try again (carebot check-config checks them).", err=True)
-        raise typer.Exit(1) from None
+    system = _bootstrap(settings)
     patient = as_ or getpass.getuser() or "patient"
     clinic = system.clinic()
     typer.echo(
@@ -71,6 +81,25 @@ def _safe_url(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://…@{rest.split('@', 1)[1]}"
     return url
+
+
+@app.command()
+def run() -> None:
+    """Run carebot: the configured channels (Telegram polling or webhook), the outbox
+    dispatcher and the web app (webhooks, /healthz)."""
+    import asyncio
+
+    from bot.runner import run_forever
+
+    settings = Settings()
+    if not settings.telegram_enabled:
+        typer.echo(
+            "No channel is configured: set TELEGRAM_BOT_TOKEN in .env (see .env.example), "
+            "or talk to carebot in the terminal with `carebot chat`.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    asyncio.run(run_forever(_bootstrap(settings)))
 
 
 @app.command("check-config")

@@ -158,6 +158,9 @@ class Engine:
             patient = uow.patients.create_with_identity(
                 inbound.channel, inbound.sender_id, conversation.language, now=now
             )
+        elif patient.unreachable and patient.id is not None:
+            # They wrote to us, so the chat works again (e.g. they unblocked the bot).
+            patient = uow.patients.update(patient.id, unreachable=False)
         conversation.patient_id = patient.id
         return patient
 

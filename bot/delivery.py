@@ -1,0 +1,118 @@
+"""Handing committed replies to their channel, and recording what happened in the outbox.
+
+A channel sender only says how a send went (``Sent``, ``RetryLater``,
+``Unreachable``, ``Rejected``); this module turns that into outbox state, so
+a 429 means "send later" (the dispatcher will), never "dropped", and a
+patient who blocked the bot stops being written to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+import structlog
+
+from bot.engine import Clock, Outgoing
+from bot.messages import Reply
+from storage.db import Database
+
+log = structlog.get_logger("carebot.delivery")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The channel accepted the message."""
+
+    provider_message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """The channel asked us to wait (rate limit, temporary error)."""
+
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """The patient cannot be reached on this chat (blocked the bot, chat gone)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The channel refused this message for good (a bug of ours, or a bad message)."""
+
+    reason: str
+
+
+SendResult = Sent | RetryLater | Unreachable | Rejected
+
+
+class ChannelSender(Protocol):
+    """What a channel adapter offers for sending."""
+
+    channel: str
+
+    async def send(self, recipient: str, reply: Reply) -> SendResult:
+        """Send one reply to one chat and say how it went."""
+        ...
+
+
+class Delivery:
+    """Sends outgoing replies through their channel and records the outcome."""
+
+    def __init__(self, database: Database, senders: Sequence[ChannelSender], clock: Clock) -> None:
+        self.database = database
+        self.senders = {sender.channel: sender for sender in senders}
+        self.clock = clock
+
+    async def deliver(self, items: Sequence[Outgoing]) -> None:
+        """Send a turn's replies in order; stop at the first that cannot go now."""
+        for index, item in enumerate(items):
+            sender = self.senders.get(item.channel)
+            if sender is None:
+                return
+            result = await sender.send(item.recipient, item.reply)
+            done = await asyncio.to_thread(self._record, item, result, items[index + 1 :])
+            if not done:
+                return
+
+    def _record(self, item: Outgoing, result: SendResult, rest: Sequence[Outgoing]) -> bool:
+        """Write the outcome; True if the next replies may be sent now."""
+        now = self.clock()
+        with self.database.unit_of_work() as uow:
+            match result:
+                case Sent(provider_message_id):
+                    uow.outbox.mark_sent(item.outbox_id, provider_message_id, now)
+                case RetryLater(seconds, reason):
+                    # The rest waits too, so the patient reads the replies in order.
+                    later = now + timedelta(seconds=seconds)
+                    uow.outbox.mark_failed(item.outbox_id, reason, now, retry_at=later)
+                    uow.outbox.postpone([o.outbox_id for o in rest], later)
+                    log.info("delivery.postponed", channel=item.channel, seconds=seconds)
+                case Unreachable(reason):
+                    for outgoing in (item, *rest):
+                        uow.outbox.mark_failed(outgoing.outbox_id, reason, now, retry_at=None)
+                    patient = uow.patients.by_identity(item.channel, item.recipient)
+                    if patient is not None and patient.id is not None:
+                        uow.patients.update(patient.id, unreachable=True)
+                        uow.audit.record(
+                            "system",
+                            "channel.unreachable",
+                            f"patient:{patient.id}",
+                            {"channel": item.channel, "reason": reason},
+                            now,
+                        )
+                    log.warning("delivery.unreachable", channel=item.channel, reason=reason)
+                case Rejected(reason):
+                    uow.outbox.mark_failed(item.outbox_id, reason, now, retry_at=None)
+                    log.error("delivery.rejected", channel=item.channel, reason=reason)
+            uow.commit()
+        return isinstance(result, Sent | Rejected)

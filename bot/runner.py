@@ -1,0 +1,133 @@
+"""``carebot run``: the channels, the outbox dispatcher and the web app in one asyncio process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import structlog
+import uvicorn
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.bootstrap import System
+from bot.delivery import ChannelSender, Delivery
+from bot.handlers.telegram import (
+    ALLOWED_UPDATES,
+    TelegramChannel,
+    TelegramSender,
+    webhook_secret,
+)
+from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
+from scheduler.dispatcher import OutboxDispatcher
+
+log = structlog.get_logger("carebot.run")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the runner owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Running:
+    """What a running process holds, for shutdown and for tests."""
+
+    stop: asyncio.Event
+    telegram: TelegramChannel | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def telegram_bot(token: str, base_url: str) -> Bot:
+    """A Bot API client; the long-poll request gets its own connection and timeouts."""
+    return Bot(
+        token,
+        base_url=base_url,
+        request=HTTPXRequest(connection_pool_size=64),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=45),
+    )
+
+
+async def start(system: System, stop: asyncio.Event) -> Running:
+    """Start every configured channel, the dispatcher and the web app."""
+    settings = system.settings
+    running = Running(stop)
+    senders: list[ChannelSender] = []
+    bot: Bot | None = None
+    if settings.telegram_bot_token is not None:
+        bot = telegram_bot(
+            settings.telegram_bot_token.get_secret_value(), settings.telegram_base_url
+        )
+        await bot.initialize()
+        senders.append(TelegramSender(bot))
+    delivery = Delivery(system.database, senders, system.engine.clock)
+    secret = None
+    if bot is not None:
+        running.telegram = TelegramChannel(bot, system.engine, delivery)
+        await running.telegram.sender.set_commands(system.clinic().clinic.default_language)
+        token = (
+            settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+        )
+        configured = settings.telegram_webhook_secret
+        secret = webhook_secret(token, configured.get_secret_value() if configured else None)
+        if not settings.telegram_webhook_url:
+            await bot.delete_webhook()
+            running.tasks.append(asyncio.create_task(running.telegram.poll(stop)))
+    dispatcher = OutboxDispatcher(system.database, delivery, system.engine.clock)
+    running.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+    app = create_app(telegram=running.telegram, telegram_secret=secret)
+    server = _Server(
+        uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
+    )
+    serving = asyncio.create_task(_serve_until(server, stop))
+    running.tasks.append(serving)
+    # The webhook is registered only once we listen: Telegram calls it at once.
+    while not server.started:
+        if serving.done():
+            serving.result()  # the web app could not start (e.g. the port is taken)
+        await asyncio.sleep(0.01)
+    if bot is not None and settings.telegram_webhook_url:
+        url = settings.telegram_webhook_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+    log.info(
+        "carebot.started",
+        telegram="webhook" if settings.telegram_webhook_url else ("polling" if bot else "off"),
+        web=f"http://{settings.web_host}:{settings.web_port}",
+    )
+    return running
+
+
+async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
+    serving = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await serving
+
+
+async def stop_running(running: Running, timeout: float = 10.0) -> None:
+    """Stop taking updates, let turns in flight finish, close the clients."""
+    running.stop.set()
+    _, pending = await asyncio.wait(running.tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    if running.telegram is not None:
+        with contextlib.suppress(Exception):
+            await running.telegram.bot.shutdown()
+    log.info("carebot.stopped", unfinished=len(pending))
+
+
+async def run_forever(system: System) -> None:
+    """Run until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    running = await start(system, stop)
+    await stop.wait()
+    await stop_running(running)
