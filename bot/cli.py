@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,10 +58,7 @@ def chat(
     """Talk to carebot in the terminal, as a patient would in Telegram or WhatsApp."""
     from bot.handlers.terminal import TerminalChat
 
-    settings = Settings()
-    if settings.log_level == "INFO":
-        # Turn logs would drown the conversation; warnings still show.
-        settings = settings.model_copy(update={"log_level": "WARNING"})
+    settings = _quiet_settings()  # turn logs would drown the conversation
     system = _bootstrap(settings)
     patient = as_ or getpass.getuser() or "patient"
     clinic = system.clinic()
@@ -148,6 +146,70 @@ def init(
         f"Created {directory}/clinic.yaml, faq.yaml and .env.\n"
         f"Edit them, then: cd {directory} && carebot check-config && carebot chat"
     )
+
+
+appointments_app = typer.Typer(help="Appointments, for staff and operators.", no_args_is_help=True)
+reminders_app = typer.Typer(help="Planned reminders and follow-ups.", no_args_is_help=True)
+app.add_typer(appointments_app, name="appointments")
+app.add_typer(reminders_app, name="reminders")
+
+
+@appointments_app.command("mark-no-show")
+def mark_no_show_command(
+    appointment_id: int = typer.Argument(..., help="The appointment's number."),
+) -> None:
+    """Record that the patient did not come; the kind follow-up messages are planned."""
+    from bot.engine import system_clock
+    from scheduler.messages import mark_no_show
+
+    system = _bootstrap(_quiet_settings())
+    try:
+        with system.database.unit_of_work() as uow:
+            appointment = mark_no_show(
+                uow, system.clinic(), appointment_id, actor="operator", now=system_clock()
+            )
+            uow.commit()
+    except (LookupError, ValueError) as error:
+        typer.echo(f"Appointment {appointment_id}: {error}", err=True)
+        raise typer.Exit(1) from None
+    local = appointment.start.astimezone(system.clinic().zone)
+    typer.echo(f"Appointment {appointment_id} of {local:%Y-%m-%d %H:%M} marked as a no-show.")
+
+
+def _parse_day(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
+
+
+@reminders_app.command("preview")
+def reminders_preview(
+    start: str = typer.Option(..., "--from", help="First day, e.g. 2026-12-07."),
+    end: str = typer.Option(..., "--to", help="Last day (included)."),
+) -> None:
+    """List what would be sent when (local time, patient, kind, channel), sending nothing."""
+    from scheduler.jobs import preview
+
+    system = _bootstrap(_quiet_settings())
+    zone = system.clinic().zone
+    first = _parse_day(start).replace(tzinfo=zone)
+    last = _parse_day(end).replace(tzinfo=zone) + timedelta(days=1)
+    lines = preview(system.database, system.clinic(), first, last)
+    for line in lines:
+        typer.echo(
+            f"{line.local_time:%a %Y-%m-%d %H:%M}  {line.kind:<12} {line.patient:<24} "
+            f"{line.channel:<9} {line.key}"
+        )
+    typer.echo(f"{len(lines)} message{'s' if len(lines) != 1 else ''} planned.")
+
+
+def _quiet_settings() -> Settings:
+    """Settings for one-shot commands: warnings only in the logs."""
+    settings = Settings()
+    if settings.log_level == "INFO":
+        settings = settings.model_copy(update={"log_level": "WARNING"})
+    return settings
 
 
 @app.command()

@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta
 from clinic.config import ClinicConfig
 from clinic.model import Busy, PartOfDay, Slot
 from clinic.slots import BusyCalendar, free_days, next_free_slots, slot_is_bookable
+from scheduler.messages import plan_appointment, unplan_appointment
 from storage.db import UnitOfWork
-from storage.models import Appointment, Patient
+from storage.models import Appointment, AppointmentStatus, Patient
 from storage.repositories import SlotTaken
 
 #: Busy intervals are loaded a window at a time, a short one first: most searches end in
@@ -124,9 +125,12 @@ class Desk:
         """Book a slot for a patient; ``SlotTaken`` if it is gone or no longer allowed."""
         if not self.is_bookable(slot):
             return SlotTaken(slot)
-        return self.uow.appointments.book(
+        booked = self.uow.appointments.book(
             patient_id=patient_id, slot=slot, actor="patient", now=self.now
         )
+        if isinstance(booked, Appointment):
+            plan_appointment(self.uow, self.clinic, booked, self.now)
+        return booked
 
     def reschedule(self, appointment_id: int, slot: Slot) -> Appointment | SlotTaken:
         """Move an appointment; the old time is released only if the new one is taken."""
@@ -141,12 +145,27 @@ class Desk:
         calendar = BusyCalendar(busy)
         if not slot_is_bookable(self.clinic, slot, now=self.now, busy=calendar):
             return SlotTaken(slot)
-        return self.uow.appointments.reschedule(appointment_id, slot, actor="patient", now=self.now)
+        moved = self.uow.appointments.reschedule(
+            appointment_id, slot, actor="patient", now=self.now
+        )
+        if isinstance(moved, Appointment):
+            # Same transaction: the old reminders go and the new ones come, or neither.
+            unplan_appointment(self.uow, appointment_id)
+            plan_appointment(self.uow, self.clinic, moved, self.now)
+        return moved
 
     def cancel(self, appointment_id: int, reason: str) -> Appointment:
-        """Cancel an appointment, releasing its time."""
-        return self.uow.appointments.cancel(
+        """Cancel an appointment, releasing its time and its pending reminders."""
+        cancelled = self.uow.appointments.cancel(
             appointment_id, reason=reason, actor="patient", now=self.now
+        )
+        unplan_appointment(self.uow, appointment_id)
+        return cancelled
+
+    def confirm(self, appointment_id: int) -> Appointment:
+        """The patient confirms they will come (staff see it)."""
+        return self.uow.appointments.set_status(
+            appointment_id, AppointmentStatus.CONFIRMED, "patient", self.now
         )
 
     def record_cancel_reason(self, appointment_id: int, reason: str) -> None:

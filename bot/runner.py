@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import structlog
 import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -23,6 +24,7 @@ from bot.handlers.telegram import (
 )
 from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
 from scheduler.dispatcher import OutboxDispatcher
+from scheduler.jobs import build_scheduler
 
 log = structlog.get_logger("carebot.run")
 
@@ -42,6 +44,7 @@ class Running:
     stop: asyncio.Event
     telegram: TelegramChannel | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    scheduler: AsyncIOScheduler | None = None
 
 
 def telegram_bot(token: str, base_url: str) -> Bot:
@@ -79,8 +82,11 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         if not settings.telegram_webhook_url:
             await bot.delete_webhook()
             running.tasks.append(asyncio.create_task(running.telegram.poll(stop)))
-    dispatcher = OutboxDispatcher(system.database, delivery, system.engine.clock)
-    running.tasks.append(asyncio.create_task(dispatcher.run(stop)))
+    dispatcher = OutboxDispatcher(system.database, delivery, system.engine.clock, system.clinic)
+    running.scheduler = build_scheduler(
+        system.database, system.clinic, system.engine.clock, dispatcher
+    )
+    running.scheduler.start()
     app = create_app(telegram=running.telegram, telegram_secret=secret)
     server = _Server(
         uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
@@ -113,6 +119,8 @@ async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
 async def stop_running(running: Running, timeout: float = 10.0) -> None:
     """Stop taking updates, let turns in flight finish, close the clients."""
     running.stop.set()
+    if running.scheduler is not None:
+        running.scheduler.shutdown(wait=False)
     _, pending = await asyncio.wait(running.tasks, timeout=timeout)
     for task in pending:
         task.cancel()

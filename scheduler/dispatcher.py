@@ -10,15 +10,19 @@ locked rows, so no message goes out twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 
 from bot.delivery import Delivery
 from bot.engine import Clock, Outgoing
 from bot.messages import Reply
-from storage.db import Database
+from clinic.config import ClinicConfig
+from scheduler.messages import Drop, Postpone, render
+from storage.db import Database, UnitOfWork
+from storage.models import OutboxMessage
 
 log = structlog.get_logger("carebot.dispatcher")
 
@@ -27,28 +31,51 @@ class OutboxDispatcher:
     """Sweeps the outbox for due messages and delivers them."""
 
     def __init__(
-        self, database: Database, delivery: Delivery, clock: Clock, *, batch: int = 100
+        self,
+        database: Database,
+        delivery: Delivery,
+        clock: Clock,
+        clinic: Callable[[], ClinicConfig],
+        *,
+        batch: int = 100,
     ) -> None:
         self.database = database
         self.delivery = delivery
         self.clock = clock
+        self.clinic = clinic
         self.batch = batch
 
     def _claim(self) -> list[Outgoing]:
-        """Take the due messages of channels we can send on, marking them as sending."""
+        """Take the due messages of channels we can send on, marking them as sending;
+        planned messages are written now, or dropped or postponed if they must be."""
+        now = self.clock()
+        clinic = self.clinic()
+        claimed: list[Outgoing] = []
         with self.database.unit_of_work() as uow:
-            rows = [
-                row
-                for row in uow.outbox.due(self.clock(), self.batch)
-                if row.channel in self.delivery.senders and row.id is not None
-            ]
-            for row in rows:
-                uow.outbox.mark_sending(row.id or 0)
+            for row in uow.outbox.due(now, self.batch):
+                if row.channel not in self.delivery.senders or row.id is None:
+                    continue
+                reply = self._reply(uow, clinic, row, now)
+                if reply is not None:
+                    uow.outbox.mark_sending(row.id, now)
+                    claimed.append(Outgoing(row.id, row.channel, row.external_id, reply))
             uow.commit()
-        return [
-            Outgoing(row.id or 0, row.channel, row.external_id, Reply.from_payload(row.payload))
-            for row in rows
-        ]
+        return claimed
+
+    def _reply(
+        self, uow: UnitOfWork, clinic: ClinicConfig, row: OutboxMessage, now: datetime
+    ) -> Reply | None:
+        if row.kind == "reply":
+            return Reply.from_payload(row.payload)
+        rendered = render(uow, clinic, row, now)
+        if isinstance(rendered, Drop):
+            uow.outbox.mark_dropped(row.id or 0, rendered.reason)
+            log.info("dispatcher.dropped", outbox=row.id, kind=row.kind, reason=rendered.reason)
+            return None
+        if isinstance(rendered, Postpone):
+            uow.outbox.postpone([row.id or 0], rendered.until)
+            return None
+        return rendered
 
     async def run_once(self) -> int:
         """Deliver one batch: chats in parallel, each chat's messages in order."""
@@ -58,15 +85,3 @@ class OutboxDispatcher:
             by_chat[(item.channel, item.recipient)].append(item)
         await asyncio.gather(*(self.delivery.deliver(items) for items in by_chat.values()))
         return len(claimed)
-
-    async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
-        """Sweep until ``stop`` is set; a full batch is followed at once by the next."""
-        while not stop.is_set():
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("dispatcher.sweep_failed")
-                sent = 0
-            if sent < self.batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=interval)

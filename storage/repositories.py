@@ -15,7 +15,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, update
+from sqlalchemy import Table, delete, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import flag_modified
@@ -619,10 +619,14 @@ class OutboxRepository:
         )
         return list(self.session.exec(statement).all())
 
-    def mark_sending(self, message_id: int) -> OutboxMessage:
-        """Mark a message as being handed to its channel (commit before sending)."""
+    def mark_sending(self, message_id: int, now: datetime | None = None) -> OutboxMessage:
+        """Mark a message as being handed to its channel (commit before sending). While
+        it is sending, ``not_before`` holds when it was claimed, so a worker that died
+        with it can be told from one still at work."""
         message = self._get(message_id)
         message.status = OutboxStatus.SENDING.value
+        if now is not None:
+            message.not_before = now
         self.session.flush()
         return message
 
@@ -648,6 +652,13 @@ class OutboxRepository:
         else:
             message.status = OutboxStatus.PENDING.value
             message.not_before = retry_at
+        self.session.flush()
+
+    def mark_dropped(self, message_id: int, reason: str) -> None:
+        """A due message that no longer makes sense: cancelled, with the reason kept."""
+        message = self._get(message_id)
+        message.status = OutboxStatus.CANCELLED.value
+        message.last_error = reason[:_MAX_ERROR_LENGTH]
         self.session.flush()
 
     def postpone(self, message_ids: Sequence[int], not_before: datetime) -> None:
@@ -754,6 +765,16 @@ class TurnLogRepository:
     def __init__(self, session: Session) -> None:
         """Work in ``session``."""
         self.session = session
+
+    def last_turn_at(self, patient_id: int) -> datetime | None:
+        """When the patient last wrote to us or pressed a button, on any channel."""
+        statement = (
+            select(func.max(TurnLog.at))
+            .join(Conversation, col(Conversation.id) == col(TurnLog.conversation_id))
+            .where(Conversation.patient_id == patient_id)
+        )
+        value = self.session.exec(statement).one()
+        return utc(value) if value is not None else None
 
     def record(
         self,

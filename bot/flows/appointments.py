@@ -98,6 +98,17 @@ def start_cancel(ctx: TurnContext, data: str) -> Outcome:
     return go(State(FLOW, CancelStep.CONFIRM, {"appointment": appointment.id}))
 
 
+def confirm(ctx: TurnContext, data: str) -> Outcome:
+    """The "I'll come" button of a reminder: recorded for the staff to see."""
+    appointment = _owned(ctx, data)
+    if appointment is None:
+        return _gone(ctx)
+    ctx.desk.confirm(appointment.id or 0)
+    ctx.events.append("appointment.confirmed")
+    text = ctx.t("reminder.confirmed", appointment=describe(ctx, appointment))
+    return say(IDLE, Reply(text, _menu(ctx)))
+
+
 def pick_for(ctx: TurnContext, action: str) -> Outcome:
     """ "I want to cancel/move my appointment": straight to it if there is only one."""
     upcoming = ctx.desk.upcoming(ctx.patient.id or 0)

@@ -130,6 +130,21 @@ def start(ctx: TurnContext, **prefill: Any) -> Outcome:
     return go(skip_answered(ctx, state))
 
 
+def start_at_slot(ctx: TurnContext, data: str) -> Outcome:
+    """A slot offered outside a booking (after a missed visit): book it if still free."""
+    try:
+        _, service_id, rest = data.split(":", 2)
+    except ValueError:
+        return go(IDLE, Reply(ctx.t("common.stale")))
+    slot = decode_slot(f"s:{rest}", ctx, service_id)
+    if slot is None:
+        return go(IDLE, Reply(ctx.t("common.stale")))
+    state = State(
+        FLOW, BookingStep.TIME, {"service": service_id, "practitioner": slot.practitioner_id}
+    )
+    return _choose_slot(ctx, state, slot)
+
+
 def start_reschedule(ctx: TurnContext, appointment: Appointment) -> Outcome:
     """Begin moving an appointment: same service and practitioner, pick a new time."""
     state = State(
@@ -289,8 +304,13 @@ def apply_when(ctx: TurnContext, state: State, when: nlu.When) -> tuple[State, R
     if when.at:
         echo_parts.append(ctx.t("booking.around", time=when.at.strftime("%H:%M")))
         data["at"] = when.at.strftime("%H:%M")
-    new = state.without("day", "after", "at", "part").at(
-        BookingStep.TIME if when.day or when.at else BookingStep.DAY,
+    # A time alone ("16h") keeps the day already chosen.
+    forget = ("day", "after", "at", "part") if when.day else ("after", "at", "part")
+    day = data.get("day") or state.data.get("day")
+    if not when.day and day:
+        echo_parts.insert(0, ctx.t.day(date.fromisoformat(day)))
+    new = state.without(*forget).at(
+        BookingStep.TIME if day or when.at else BookingStep.DAY,
         **{k: v for k, v in data.items() if v is not None},
     )
     return new, Reply(ctx.t("booking.understood", when=" ".join(echo_parts)))
@@ -299,10 +319,17 @@ def apply_when(ctx: TurnContext, state: State, when: nlu.When) -> tuple[State, R
 # --- time ---
 
 
+#: Time buttons shown at once; a fuller day is sampled evenly (typing "16h" finds the rest).
+SHOWN_SLOTS = 8
+
+
 def _offered_slots(ctx: TurnContext, state: State) -> list[Slot]:
     """The slots the time step shows: that day's, else the nearest after it."""
     query = _query(state)
-    slots = ctx.desk.free_slots(query, limit=8)
+    if query.on_day:
+        slots = _spread(ctx.desk.free_slots(query, limit=60), SHOWN_SLOTS)
+    else:
+        slots = ctx.desk.free_slots(query, limit=SHOWN_SLOTS)
     if not slots and query.on_day:
         after = datetime.combine(query.on_day, datetime.min.time(), ctx.clinic.zone)
         slots = ctx.desk.free_slots(
@@ -310,15 +337,20 @@ def _offered_slots(ctx: TurnContext, state: State) -> list[Slot]:
         )
     at = state.data.get("at")
     if at and slots:
-        # Put the slots nearest the asked time first; keep the rest chronological.
-        wanted = datetime.strptime(at, "%H:%M").time()
-        slots.sort(
-            key=lambda s: abs(
-                _minutes(s.start.astimezone(ctx.clinic.zone).time()) - _minutes(wanted)
-            )
-        )
-        slots = sorted(slots[:6], key=lambda s: s.start)
+        # The slots nearest the asked time, shown in chronological order.
+        wanted = _minutes(datetime.strptime(at, "%H:%M").time())
+        every = ctx.desk.free_slots(query, limit=60) if query.on_day else slots
+        every.sort(key=lambda s: abs(_minutes(s.start.astimezone(ctx.clinic.zone).time()) - wanted))
+        slots = sorted(every[:6], key=lambda s: s.start)
     return slots
+
+
+def _spread(slots: list[Slot], count: int) -> list[Slot]:
+    """``count`` slots spread evenly over a day, first and last included."""
+    if len(slots) <= count:
+        return slots
+    step = (len(slots) - 1) / (count - 1)
+    return [slots[round(i * step)] for i in range(count)]
 
 
 def _minutes(value: Any) -> int:

@@ -81,6 +81,10 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
         return appointments.start_move(ctx, data)
     if data.startswith("cx:"):
         return appointments.start_cancel(ctx, data)
+    if data.startswith("cf:"):
+        return appointments.confirm(ctx, data)
+    if data.startswith("bk:"):
+        return booking.start_at_slot(ctx, data)
     language = data.removeprefix("lang:")
     if data.startswith("lang:") and language in ctx.clinic.clinic.languages:
         return menu.switch_language(ctx, language, state)

@@ -102,3 +102,28 @@ def test_chat_refuses_a_broken_clinic_file_with_its_problems(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "clinic.yaml:" in result.stderr and "Europe/Pariss" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reminders_preview_lists_what_will_be_sent_and_no_show_needs_a_started_visit(
+    tmp_path: Path,
+) -> None:
+    """After a booking, `reminders preview` shows the planned reminders at local times;
+    `appointments mark-no-show` refuses an appointment that has not started."""
+    script = "1\n1\n1\n3\n1\nJean Dupont\n06 12 34 56 78\n1\n/quit\n"
+    assert carebot("chat", "--as", "jean", cwd=tmp_path, stdin=script).returncode == 0
+    preview = carebot(
+        "reminders", "preview", "--from", "2020-01-01", "--to", "2099-12-31", cwd=tmp_path
+    )
+    assert preview.returncode == 0, preview.stderr
+    lines = preview.stdout.splitlines()
+    assert any(
+        "reminder" in line and "Jean Dupont" in line and "appt:1:reminder:48h" in line
+        for line in lines
+    )
+    assert any("appt:1:reminder:2h" in line for line in lines)
+    assert lines[-1].endswith("planned.")
+    refused = carebot("appointments", "mark-no-show", "1", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "has not started yet" in refused.stderr
+    missing = carebot("appointments", "mark-no-show", "42", cwd=tmp_path)
+    assert missing.returncode == 1 and "no appointment 42" in missing.stderr

@@ -187,6 +187,8 @@ def test_rescheduling_moves_the_appointment_and_releases_the_old_time(
     alice.presses("Déplacer n°1")
     assert alice.sees("Déplaçons votre rendez-vous du vendredi 4 décembre à 08:30")
     alice.presses("lun. 7 déc.")
+    alice.says("9h")  # a full day shows a sample of its times: typing one finds it
+    assert alice.sees("C'est noté : lundi 7 décembre vers 09:00")
     alice.presses("09:00")
     assert alice.sees("Je déplace votre rendez-vous") and alice.sees("lundi 7 décembre à 09:00")
     alice.presses("Confirmer")
