@@ -9,16 +9,19 @@ patient who blocked the bot stops being written to.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
 
 from bot.engine import Clock, Outgoing
+from bot.i18n import catalogue
 from bot.messages import Reply
-from storage.db import Database
+from clinic.config import ClinicConfig
+from scheduler.alerts import STAFF_ALERT, alert_staff
+from storage.db import Database, UnitOfWork
 
 log = structlog.get_logger("carebot.delivery")
 
@@ -65,13 +68,29 @@ class ChannelSender(Protocol):
         ...
 
 
+#: Attempts before a message counts as undeliverable and the staff are told (429s
+#: are flow control, not failures, and do not count).
+MAX_ATTEMPTS = 5
+#: First wait after a failure; it doubles with each attempt, up to MAX_BACKOFF.
+BACKOFF = timedelta(seconds=10)
+MAX_BACKOFF = timedelta(hours=1)
+RATE_LIMITED = "429"
+
+
 class Delivery:
     """Sends outgoing replies through their channel and records the outcome."""
 
-    def __init__(self, database: Database, senders: Sequence[ChannelSender], clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        senders: Sequence[ChannelSender],
+        clock: Clock,
+        clinic: Callable[[], ClinicConfig] | None = None,
+    ) -> None:
         self.database = database
         self.senders = {sender.channel: sender for sender in senders}
         self.clock = clock
+        self.clinic = clinic
 
     async def deliver(self, items: Sequence[Outgoing]) -> None:
         """Send a turn's replies in order; stop at the first that cannot go now."""
@@ -92,11 +111,14 @@ class Delivery:
                 case Sent(provider_message_id):
                     uow.outbox.mark_sent(item.outbox_id, provider_message_id, now)
                 case RetryLater(seconds, reason):
-                    # The rest waits too, so the patient reads the replies in order.
-                    later = now + timedelta(seconds=seconds)
+                    later = self._retry_at(uow, item, seconds, reason, now)
                     uow.outbox.mark_failed(item.outbox_id, reason, now, retry_at=later)
-                    uow.outbox.postpone([o.outbox_id for o in rest], later)
-                    log.info("delivery.postponed", channel=item.channel, seconds=seconds)
+                    if later is None:
+                        self._alert(uow, item, reason, now)
+                    else:
+                        # The rest waits too, so the patient reads the replies in order.
+                        uow.outbox.postpone([o.outbox_id for o in rest], later)
+                        log.info("delivery.postponed", channel=item.channel, seconds=seconds)
                 case Unreachable(reason):
                     for outgoing in (item, *rest):
                         uow.outbox.mark_failed(outgoing.outbox_id, reason, now, retry_at=None)
@@ -111,8 +133,41 @@ class Delivery:
                             now,
                         )
                     log.warning("delivery.unreachable", channel=item.channel, reason=reason)
+                    self._alert(uow, item, reason, now)
                 case Rejected(reason):
                     uow.outbox.mark_failed(item.outbox_id, reason, now, retry_at=None)
                     log.error("delivery.rejected", channel=item.channel, reason=reason)
             uow.commit()
         return isinstance(result, Sent | Rejected)
+
+    def _retry_at(
+        self, uow: UnitOfWork, item: Outgoing, seconds: float, reason: str, now: datetime
+    ) -> datetime | None:
+        """When to try again: when the channel said for a 429, else with a doubling
+        backoff; None once the attempts are used up."""
+        if RATE_LIMITED in reason:
+            return now + timedelta(seconds=seconds)
+        row = uow.outbox.get(item.outbox_id)
+        attempts = (row.attempts if row else 0) + 1
+        if attempts >= MAX_ATTEMPTS:
+            return None
+        backoff: timedelta = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+        return now + max(backoff, timedelta(seconds=seconds))
+
+    def _alert(self, uow: UnitOfWork, item: Outgoing, reason: str, now: datetime) -> None:
+        """A patient we could not reach: the staff must know (never about staff alerts)."""
+        row = uow.outbox.get(item.outbox_id)
+        if self.clinic is None or row is None or row.kind == STAFF_ALERT:
+            return
+        clinic = self.clinic()
+        text = catalogue(clinic.clinic.default_language)["staff.delivery_failed"].format(
+            patient=row.patient_id or "?", kind=row.kind, reason=reason
+        )
+        alert_staff(
+            uow,
+            clinic,
+            key=f"delivery:{item.outbox_id}",
+            text=text,
+            now=now,
+            detail={"outbox": item.outbox_id, "reason": reason},
+        )

@@ -14,8 +14,9 @@ from clinic.config import ClinicConfig
 from clinic.model import Busy, PartOfDay, Slot
 from clinic.slots import BusyCalendar, free_days, next_free_slots, slot_is_bookable
 from scheduler.messages import plan_appointment, unplan_appointment
+from scheduler.waitlist import holds_as_busy
 from storage.db import UnitOfWork
-from storage.models import Appointment, AppointmentStatus, Patient
+from storage.models import Appointment, AppointmentStatus, Patient, WaitlistStatus
 from storage.repositories import SlotTaken
 
 #: Busy intervals are loaded a window at a time, a short one first: most searches end in
@@ -38,15 +39,22 @@ class SlotQuery:
 class Desk:
     """Appointment use cases for one turn, inside the turn's unit of work."""
 
-    def __init__(self, uow: UnitOfWork, clinic: ClinicConfig, now: datetime) -> None:
+    def __init__(
+        self, uow: UnitOfWork, clinic: ClinicConfig, now: datetime, patient_id: int | None = None
+    ) -> None:
         self.uow = uow
         self.clinic = clinic
         self.now = now
+        #: Whose turn it is: times held for them on the waitlist are free to them.
+        self.patient_id = patient_id
 
     def _calendar(
         self, start: datetime, end: datetime, practitioners: Sequence[str]
     ) -> BusyCalendar:
-        return BusyCalendar(self.uow.appointments.busy_between(start, end, practitioners))
+        calendar = BusyCalendar(self.uow.appointments.busy_between(start, end, practitioners))
+        for held in holds_as_busy(self.uow, self.clinic, self.now, except_patient=self.patient_id):
+            calendar.add(held)
+        return calendar
 
     def _practitioners(self, query: SlotQuery) -> list[str]:
         if query.practitioner_id:
@@ -143,6 +151,8 @@ class Desk:
             own = Busy(old.practitioner_id, old.start, old.busy_until)
             busy = [b for b in busy if b != own]
         calendar = BusyCalendar(busy)
+        for held in holds_as_busy(self.uow, self.clinic, self.now, except_patient=self.patient_id):
+            calendar.add(held)
         if not slot_is_bookable(self.clinic, slot, now=self.now, busy=calendar):
             return SlotTaken(slot)
         moved = self.uow.appointments.reschedule(
@@ -182,6 +192,12 @@ class Desk:
             self.uow.patients.update(patient.id, display_name=name)
         if phone:
             self.uow.patients.update(patient.id, phone=phone)
+
+    def waitlist_done(self, entry_id: int) -> None:
+        """The patient took the time offered from the waitlist: stop waiting."""
+        entry = self.uow.waitlist.get(entry_id)
+        if entry is not None:
+            self.uow.waitlist.close(entry, WaitlistStatus.DONE)
 
     def set_opted_out(self, patient: Patient, opted_out: bool) -> None:
         """Record that the patient wants (or no longer wants) non-essential messages."""

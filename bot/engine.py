@@ -99,7 +99,7 @@ class Engine:
         patient = self._patient(uow, conversation, inbound, now)
         ctx = TurnContext(
             clinic=clinic,
-            desk=Desk(uow, clinic, now),
+            desk=Desk(uow, clinic, now, patient.id),
             t=Translator(conversation.language, clinic.zone),
             patient=patient,
             inbound=inbound,

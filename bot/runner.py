@@ -69,7 +69,7 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         )
         await bot.initialize()
         senders.append(TelegramSender(bot))
-    delivery = Delivery(system.database, senders, system.engine.clock)
+    delivery = Delivery(system.database, senders, system.engine.clock, system.clinic)
     secret = None
     if bot is not None:
         running.telegram = TelegramChannel(bot, system.engine, delivery)

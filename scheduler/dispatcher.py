@@ -20,6 +20,7 @@ from bot.delivery import Delivery
 from bot.engine import Clock, Outgoing
 from bot.messages import Reply
 from clinic.config import ClinicConfig
+from scheduler.alerts import STAFF_ALERT
 from scheduler.messages import Drop, Postpone, render
 from storage.db import Database, UnitOfWork
 from storage.models import OutboxMessage
@@ -65,7 +66,7 @@ class OutboxDispatcher:
     def _reply(
         self, uow: UnitOfWork, clinic: ClinicConfig, row: OutboxMessage, now: datetime
     ) -> Reply | None:
-        if row.kind == "reply":
+        if row.kind in ("reply", STAFF_ALERT):
             return Reply.from_payload(row.payload)
         rendered = render(uow, clinic, row, now)
         if isinstance(rendered, Drop):

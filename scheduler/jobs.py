@@ -21,6 +21,7 @@ from bot.engine import Clock
 from clinic.config import ClinicConfig
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.messages import UPCOMING, plan_appointment
+from scheduler.waitlist import offer_freed_slots
 from storage.db import Database
 from storage.models import Appointment, OutboxMessage, OutboxStatus, Patient
 
@@ -45,6 +46,13 @@ def replan_upcoming(database: Database, clinic: ClinicConfig, now: datetime) -> 
     if added:
         log.info("jobs.replanned", messages=added)
     return added
+
+
+def _offer_freed(database: Database, clinic: ClinicConfig, now: datetime) -> int:
+    with database.unit_of_work() as uow:
+        offers = offer_freed_slots(uow, clinic, now)
+        uow.commit()
+    return offers
 
 
 def reclaim_stuck(database: Database, now: datetime) -> int:
@@ -82,7 +90,11 @@ def build_scheduler(
     async def reclaim() -> None:
         await asyncio.to_thread(reclaim_stuck, database, clock())
 
+    async def waitlist() -> None:
+        await asyncio.to_thread(_offer_freed, database, clinic(), clock())
+
     scheduler.add_job(replan, "interval", minutes=10, id="replan", next_run_time=clock())
+    scheduler.add_job(waitlist, "interval", minutes=1, id="waitlist")
     scheduler.add_job(reclaim, "interval", minutes=1, id="reclaim")
     return scheduler
 

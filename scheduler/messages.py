@@ -28,8 +28,9 @@ from scheduler.planning import (
     plan_no_show,
     quiet_period_around,
 )
+from scheduler.waitlist import held_slot
 from storage.db import UnitOfWork
-from storage.models import Appointment, AppointmentStatus, OutboxMessage
+from storage.models import Appointment, AppointmentStatus, OutboxMessage, WaitlistStatus
 
 log = structlog.get_logger("carebot.scheduler")
 
@@ -127,6 +128,8 @@ Rendered = Reply | Drop | Postpone
 
 def render(uow: UnitOfWork, clinic: ClinicConfig, row: OutboxMessage, now: datetime) -> Rendered:
     """What a due planned message becomes now: a reply, a later time, or nothing."""
+    if row.kind == MessageKind.WAITLIST.value:
+        return _render_waitlist_offer(uow, clinic, row, now)
     appointment = uow.appointments.get(int(row.payload.get("appointment_id", 0)))
     if appointment is None:
         return Drop("appointment gone")
@@ -238,6 +241,34 @@ def _render_no_show(
     key = "noshow.first" if row.idempotency_key.endswith(":1") else "noshow.follow_up"
     service = clinic.service(appointment.service_id).name.get(t.language)
     return Reply(t(key, service=service, when=t.when(appointment.start)), choices)
+
+
+def _render_waitlist_offer(
+    uow: UnitOfWork, clinic: ClinicConfig, row: OutboxMessage, now: datetime
+) -> Reply | Drop:
+    """ "An earlier time is free, held for you until…": yes / no thanks."""
+    entry = uow.waitlist.get(int(row.payload.get("entry_id", 0)))
+    if entry is None or entry.status != WaitlistStatus.OFFERED.value:
+        return Drop("offer no longer held")
+    slot = held_slot(clinic, entry)
+    patient = uow.patients.get(entry.patient_id)
+    if slot is None or patient is None or entry.hold_until is None or entry.hold_until <= now:
+        return Drop("hold ran out")
+    if patient.opted_out or patient.erased_at is not None:
+        return Drop("patient opted out")
+    t = Translator(patient.language, clinic.zone)
+    text = t(
+        "waitlist.offer",
+        service=clinic.service(entry.service_id).name.get(t.language),
+        practitioner=clinic.practitioner(slot.practitioner_id).name,
+        when=t.when(slot.start),
+        until=t.time(entry.hold_until),
+    )
+    choices = (
+        Choice(f"wl:y:{entry.id}", t("waitlist.take")),
+        Choice(f"wl:n:{entry.id}", t("waitlist.decline")),
+    )
+    return Reply(text, choices)
 
 
 #: How far the no-show message looks for free slots to offer.

@@ -28,6 +28,7 @@ from storage.repositories import (
     OutboxRepository,
     PatientRepository,
     TurnLogRepository,
+    WaitlistRepository,
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -172,6 +173,7 @@ class UnitOfWork:
     consents: ConsentRepository
     audit: AuditRepository
     turns: TurnLogRepository
+    waitlist: WaitlistRepository
 
     def __init__(self, engine: Engine) -> None:
         """Prepare a unit of work on ``engine``; the session opens on ``__enter__``."""
@@ -184,6 +186,7 @@ class UnitOfWork:
         session = self.session
         self.patients = PatientRepository(session)
         self.appointments = AppointmentRepository(session)
+        self.waitlist = WaitlistRepository(session)
         self.conversations = ConversationRepository(session)
         self.inbound = InboundRepository(session)
         self.outbox = OutboxRepository(session)

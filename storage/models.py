@@ -250,3 +250,38 @@ class TurnLog(SQLModel, table=True):
     latency_ms: float
     replies: int
     outcome: str | None = None
+
+
+class WaitlistStatus(StrEnum):
+    """Where a waitlist request stands."""
+
+    WAITING = "waiting"
+    OFFERED = "offered"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A patient who wants to hear of an earlier time for a service (and practitioner)."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", WaitlistStatus), name="status"),
+        Index("ix_waitlist_entry_status_created_at", "status", "created_at"),
+        _AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    service_id: str
+    practitioner_id: str | None = None  # None: any practitioner doing the service
+    #: The appointment an earlier time would replace, if the patient has one.
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    #: Only times starting before this interest the patient.
+    before: datetime = Field(sa_type=UTCDateTime)
+    status: str = WaitlistStatus.WAITING.value
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    #: The time offered last, held for this patient until ``hold_until``.
+    offered_practitioner_id: str | None = None
+    offered_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -37,6 +37,8 @@ from storage.models import (
     ProcessedInbound,
     SlotClaim,
     TurnLog,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 
 #: The longest time one appointment may hold a practitioner. Bounding it lets
@@ -802,3 +804,86 @@ class TurnLogRepository:
         self.session.add(entry)
         self.session.flush()
         return entry
+
+
+class WaitlistRepository:
+    """Patients waiting for an earlier time, and the times held for them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        patient_id: int,
+        service_id: str,
+        practitioner_id: str | None,
+        appointment_id: int | None,
+        before: datetime,
+        now: datetime,
+    ) -> WaitlistEntry:
+        """Start waiting (or update the patient's active wait for the same service)."""
+        entry = self.session.exec(
+            select(WaitlistEntry).where(
+                WaitlistEntry.patient_id == patient_id,
+                WaitlistEntry.service_id == service_id,
+                col(WaitlistEntry.status).in_(_ACTIVE_WAIT),
+            )
+        ).first() or WaitlistEntry(
+            patient_id=patient_id, service_id=service_id, before=before, created_at=now
+        )
+        entry.practitioner_id = practitioner_id
+        entry.appointment_id = appointment_id
+        entry.before = before
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def get(self, entry_id: int) -> WaitlistEntry | None:
+        """The entry with this id, if any."""
+        return self.session.get(WaitlistEntry, entry_id)
+
+    def active(self) -> list[WaitlistEntry]:
+        """Everyone still waiting or holding an offer, first come first served."""
+        statement = (
+            select(WaitlistEntry)
+            .where(col(WaitlistEntry.status).in_(_ACTIVE_WAIT))
+            .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    def offer(
+        self, entry: WaitlistEntry, practitioner_id: str, start: datetime, hold_until: datetime
+    ) -> None:
+        """Hold a time for this patient until ``hold_until``."""
+        entry.status = WaitlistStatus.OFFERED.value
+        entry.offered_practitioner_id = practitioner_id
+        entry.offered_start = start
+        entry.hold_until = hold_until
+        self.session.add(entry)
+        self.session.flush()
+
+    def close(self, entry: WaitlistEntry, status: WaitlistStatus) -> None:
+        """Stop waiting: done (booked) or cancelled."""
+        entry.status = status.value
+        entry.hold_until = None
+        self.session.add(entry)
+        self.session.flush()
+
+    def release(self, entry: WaitlistEntry) -> None:
+        """The hold ran out: wait again (the time offered is remembered, not re-offered)."""
+        entry.status = WaitlistStatus.WAITING.value
+        entry.hold_until = None
+        self.session.add(entry)
+        self.session.flush()
+
+    def holds(self, now: datetime) -> list[WaitlistEntry]:
+        """Offers whose hold is still running."""
+        statement = select(WaitlistEntry).where(
+            WaitlistEntry.status == WaitlistStatus.OFFERED.value,
+            col(WaitlistEntry.hold_until) > now,
+        )
+        return list(self.session.exec(statement).all())
+
+
+_ACTIVE_WAIT = (WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value)

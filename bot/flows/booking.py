@@ -142,7 +142,7 @@ def start_at_slot(ctx: TurnContext, data: str) -> Outcome:
     state = State(
         FLOW, BookingStep.TIME, {"service": service_id, "practitioner": slot.practitioner_id}
     )
-    return _choose_slot(ctx, state, slot)
+    return choose_slot(ctx, state, slot)
 
 
 def start_reschedule(ctx: TurnContext, appointment: Appointment) -> Outcome:
@@ -184,6 +184,12 @@ def _after_slot(ctx: TurnContext, state: State) -> State:
     if not (ctx.patient.phone or state.data.get("phone")):
         return state.at(BookingStep.PHONE)
     return state.at(BookingStep.CONFIRM)
+
+
+def _wait_choice(ctx: TurnContext, state: State) -> Choice:
+    """ "Tell me when a time frees up" for what the patient is looking for."""
+    who = state.data.get("practitioner") or ANY
+    return Choice(f"wl:s:{state.data['service']}:{who}", ctx.t("waitlist.ask_any"))
 
 
 def _menu_back(ctx: TurnContext) -> tuple[Choice, ...]:
@@ -259,7 +265,7 @@ def prompt_day(ctx: TurnContext, state: State) -> list[Reply]:
     """Which day? Offers the next days with free time, and free text."""
     days = ctx.desk.free_days(_query(state.without("day", "after")), limit=6)
     if not days:
-        return [Reply(ctx.t("booking.no_days"), _menu_back(ctx))]
+        return [Reply(ctx.t("booking.no_days"), (_wait_choice(ctx, state), *_menu_back(ctx)))]
     choices = tuple(Choice(f"day:{d.isoformat()}", ctx.t.short_day(d)) for d in days)
     part = state.data.get("part")
     text = ctx.t("booking.ask_day_part", part=ctx.t(f"part.{part}")) if part else ""
@@ -389,7 +395,7 @@ def handle_time(ctx: TurnContext, state: State) -> Outcome:
         return go(state.without("day", "after", "at", "part").at(BookingStep.DAY))
     if button and button.startswith("s:"):
         slot = decode_slot(button, ctx, state.data["service"])
-        return _choose_slot(ctx, state, slot)
+        return choose_slot(ctx, state, slot)
     if not ctx.text:
         return misunderstood(state)
     offered = _offered_slots(ctx, state)
@@ -398,11 +404,12 @@ def handle_time(ctx: TurnContext, state: State) -> Outcome:
     if index is None:
         index = nlu.match_choice(ctx.text, labels)
     if index is not None:
-        return _choose_slot(ctx, state, offered[index])
+        return choose_slot(ctx, state, offered[index])
     return _understand_when(ctx, state)
 
 
-def _choose_slot(ctx: TurnContext, state: State, slot: Slot | None) -> Outcome:
+def choose_slot(ctx: TurnContext, state: State, slot: Slot | None) -> Outcome:
+    """Go on with a chosen slot, if it is still free for this patient."""
     if slot is None or slot.service_id != state.data["service"]:
         return go(state, Reply(ctx.t("common.stale")))
     wanted = state.data.get("practitioner")
@@ -528,6 +535,8 @@ def _commit(ctx: TurnContext, state: State, slot: Slot) -> Outcome:
         result = ctx.desk.book(ctx.patient.id or 0, slot)
     if isinstance(result, SlotTaken):
         return go(_nearest(state, slot), Reply(ctx.t("booking.slot_taken")))
+    if state.data.get("waitlist"):
+        ctx.desk.waitlist_done(int(state.data["waitlist"]))
     ctx.events.append("appointment.rescheduled" if moving else "appointment.booked")
     key = "reschedule.done" if moving else "booking.done"
     text = ctx.t(key, **summary_values(ctx, slot)) + "\n\n" + ctx.t("booking.after_done")
@@ -536,11 +545,15 @@ def _commit(ctx: TurnContext, state: State, slot: Slot) -> Outcome:
         "text/calendar",
         appointment_ics(ctx.clinic, result, ctx.language),
     )
-    return say(IDLE, Reply(text, _done_choices(ctx), document=ics))
+    return say(IDLE, Reply(text, _done_choices(ctx, result), document=ics))
 
 
-def _done_choices(ctx: TurnContext) -> tuple[Choice, ...]:
-    return (Choice("m:appts", ctx.t("menu.appointments")), Choice("m:menu", ctx.t("common.menu")))
+def _done_choices(ctx: TurnContext, appointment: Appointment) -> tuple[Choice, ...]:
+    return (
+        Choice(f"wl:a:{appointment.id}", ctx.t("waitlist.ask_earlier")),
+        Choice("m:appts", ctx.t("menu.appointments")),
+        Choice("m:menu", ctx.t("common.menu")),
+    )
 
 
 STEPS: dict[str, Step] = {

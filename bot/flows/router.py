@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import nlu
-from bot.flows import appointments, booking, menu
+from bot.flows import appointments, booking, menu, waitlist
 from bot.flows.base import IDLE, Outcome, State, Step, TurnContext, go, say
 from bot.messages import Choice, InboundKind, Reply
 
@@ -85,6 +85,8 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
         return appointments.confirm(ctx, data)
     if data.startswith("bk:"):
         return booking.start_at_slot(ctx, data)
+    if data.startswith("wl:"):
+        return waitlist.handle(ctx, data)
     language = data.removeprefix("lang:")
     if data.startswith("lang:") and language in ctx.clinic.clinic.languages:
         return menu.switch_language(ctx, language, state)
