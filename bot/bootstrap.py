@@ -13,6 +13,7 @@ from pathlib import Path
 import structlog
 
 from bot import nlu
+from bot.answers import Knowledge
 from bot.engine import Clock, Engine, system_clock
 from bot.logs import configure_logging
 from bot.settings import Settings
@@ -52,6 +53,7 @@ class System:
     database: Database
     clinic: ClinicHolder
     engine: Engine
+    knowledge: Knowledge
 
 
 def bootstrap(
@@ -74,5 +76,6 @@ def bootstrap(
     # What is loaded so far lives as long as the process: keep the collector from
     # rescanning it (a full collection paused a turn for 50-65 ms in bench/turns.py).
     gc.freeze()
-    engine = Engine(database, clinic, clock=clock)
-    return System(settings, database, clinic, engine)
+    knowledge = Knowledge(settings, clinic())
+    engine = Engine(database, clinic, clock=clock, knowledge=knowledge)
+    return System(settings, database, clinic, engine, knowledge)

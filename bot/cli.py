@@ -62,9 +62,11 @@ def chat(
     system = _bootstrap(settings)
     patient = as_ or getpass.getuser() or "patient"
     clinic = system.clinic()
+    llm = "on" if system.knowledge.llm_enabled else "off (set ANTHROPIC_API_KEY to turn it on)"
     typer.echo(
         f"carebot — {clinic.clinic.name} — chatting as '{patient}' "
-        f"(database: {_safe_url(settings.database_url)}).\n"
+        f"(database: {_safe_url(settings.database_url)}; "
+        f"FAQ: {system.knowledge.entries} entries; LLM fallback: {llm}).\n"
         "Type your messages; type the number of a choice to press it; /quit to leave.\n"
     )
     terminal = TerminalChat(system.engine, patient, output=typer.echo, locale=language)
@@ -210,6 +212,36 @@ def _quiet_settings() -> Settings:
     if settings.log_level == "INFO":
         settings = settings.model_copy(update={"log_level": "WARNING"})
     return settings
+
+
+eval_app = typer.Typer(help="Evaluations of the answers.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("faq")
+def eval_faq(
+    cases: Path = typer.Option(
+        Path("tests/eval/cases.yaml"), help="The evaluation cases (YAML) to score."
+    ),
+) -> None:
+    """Score triage and retrieval (no LLM) on the evaluation set, per category."""
+    from clinic.loader import load_clinic_file
+    from faq.evaluation import run_eval
+    from faq.loader import load_faq_file
+
+    settings = Settings()
+    try:
+        clinic = load_clinic_file(settings.clinic_file)
+        faq = load_faq_file(settings.faq_file, clinic.clinic.languages)
+    except ConfigError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    report = run_eval(cases, faq, clinic)
+    for line in report.lines():
+        typer.echo(line)
+    if report.below_floors():
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -16,13 +16,15 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from bot.answers import Knowledge, emergency_in, emergency_replies
 from bot.desk import Desk
-from bot.flows.base import IDLE, QuestionAnswerer, State, TurnContext
+from bot.flows.base import IDLE, Outcome, State, TurnContext
 from bot.flows.menu import welcome
 from bot.flows.router import run_turn
-from bot.i18n import Translator, pick_language
+from bot.i18n import Translator, catalogue, pick_language
 from bot.messages import Inbound, Reply
 from clinic.config import ClinicConfig
+from scheduler.alerts import alert_staff
 from storage.db import Database, UnitOfWork
 from storage.models import Conversation, Patient
 
@@ -61,12 +63,12 @@ class Engine:
         clinic: Callable[[], ClinicConfig],
         *,
         clock: Clock = system_clock,
-        answerer: QuestionAnswerer | None = None,
+        knowledge: Knowledge | None = None,
     ) -> None:
         self.database = database
         self.clinic = clinic
         self.clock = clock
-        self.answerer = answerer
+        self.knowledge = knowledge
 
     def handle(self, inbound: Inbound) -> list[Outgoing]:
         """Process one inbound message; return the replies to send (none for a duplicate)."""
@@ -78,16 +80,39 @@ class Engine:
                 if not uow.inbound.claim(inbound.channel, inbound.message_id, now):
                     log.info("turn.duplicate", channel=inbound.channel)
                     return []
-                outgoing = self._turn(uow, inbound, now, started)
+                outgoing, ctx, conversation_id = self._turn(uow, inbound, now, started)
                 uow.commit()
-                return outgoing
         except Exception:
             log.exception("turn.failed", channel=inbound.channel)
             return self._apologize(inbound, now, started)
+        if ctx.pending_question and self.knowledge is not None:
+            outgoing += self._answer_after_commit(ctx, inbound, conversation_id)
+        return outgoing
+
+    def _answer_after_commit(
+        self, ctx: TurnContext, inbound: Inbound, conversation_id: int
+    ) -> list[Outgoing]:
+        """The LLM's answer, asked with no transaction open, sent in a second one."""
+        assert self.knowledge is not None and ctx.pending_question is not None
+        ctx.events.clear()
+        try:
+            replies = self.knowledge.answer_after_commit(ctx, ctx.pending_question)
+            now = self.clock()
+            with self.database.unit_of_work() as uow:
+                conversation = uow.conversations.get(conversation_id)
+                if conversation is None:
+                    return []
+                self._record_events(uow, ctx, conversation, now)
+                outgoing = self._enqueue(uow, conversation, inbound, replies, now, tag="llm")
+                uow.commit()
+                return outgoing
+        except Exception:
+            log.exception("turn.llm_phase_failed", conversation=conversation_id)
+            return []
 
     def _turn(
         self, uow: UnitOfWork, inbound: Inbound, now: datetime, started: float
-    ) -> list[Outgoing]:
+    ) -> tuple[list[Outgoing], TurnContext, int]:
         clinic = self.clinic()
         default = pick_language(
             inbound.locale, clinic.clinic.languages, clinic.clinic.default_language
@@ -104,14 +129,21 @@ class Engine:
             patient=patient,
             inbound=inbound,
             now=now,
-            answerer=self.answerer,
+            answerer=self.knowledge.answer_in_turn if self.knowledge else None,
         )
         state = (
             IDLE
             if first_contact
             else State(conversation.flow, conversation.step, conversation.data)
         )
-        outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
+        emergency = emergency_in(ctx.text)
+        if emergency is not None:
+            # Before any flow, any LLM, any consent: the numbers at once, the staff told.
+            outcome, replies = Outcome(IDLE), emergency_replies(ctx, emergency)
+            ctx.events.append(f"emergency:{emergency.kind}")
+            self._alert_emergency(uow, clinic, conversation, emergency.kind, inbound, now)
+        else:
+            outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
         if first_contact and replies and replies[0].text != welcome(ctx)[0].text:
             # A first message that already asks for something: greet, then answer it.
             replies = [Reply(ctx.t("menu.hello", clinic=clinic.clinic.name)), *replies]
@@ -123,8 +155,7 @@ class Engine:
         conversation.language = patient.language = ctx.language
         conversation.updated_at = now
         uow.conversations.save(conversation, now=now)
-        for event in ctx.events:
-            uow.audit.record("patient", event, f"conversation:{conversation.id}", {}, now)
+        self._record_events(uow, ctx, conversation, now)
         outgoing = self._enqueue(uow, conversation, inbound, replies, now)
         latency = (time.perf_counter() - started) * 1000
         uow.turns.record(
@@ -148,7 +179,35 @@ class Engine:
             replies=len(replies),
             latency_ms=round(latency, 2),
         )
-        return outgoing
+        return outgoing, ctx, conversation.id or 0
+
+    def _record_events(
+        self, uow: UnitOfWork, ctx: TurnContext, conversation: Conversation, now: datetime
+    ) -> None:
+        """What happened in the turn, for the staff and the KPI report (ids, no texts)."""
+        for event in ctx.events:
+            uow.audit.record("patient", event, f"conversation:{conversation.id}", {}, now)
+
+    def _alert_emergency(
+        self,
+        uow: UnitOfWork,
+        clinic: ClinicConfig,
+        conversation: Conversation,
+        kind: str,
+        inbound: Inbound,
+        now: datetime,
+    ) -> None:
+        text = catalogue(clinic.clinic.default_language)["staff.emergency"].format(
+            kind=kind, conversation=conversation.id, channel=inbound.channel
+        )
+        alert_staff(
+            uow,
+            clinic,
+            key=f"emergency:{inbound.channel}:{inbound.message_id}",
+            text=text,
+            now=now,
+            detail={"kind": kind, "conversation": conversation.id},
+        )
 
     def _patient(
         self, uow: UnitOfWork, conversation: Conversation, inbound: Inbound, now: datetime
@@ -171,11 +230,13 @@ class Engine:
         inbound: Inbound,
         replies: list[Reply],
         now: datetime,
+        tag: str = "",
     ) -> list[Outgoing]:
         outgoing = []
         for index, reply in enumerate(replies):
+            number = f"{tag}{index}"
             row = uow.outbox.enqueue(
-                idempotency_key=f"reply:{inbound.channel}:{inbound.message_id}:{index}",
+                idempotency_key=f"reply:{inbound.channel}:{inbound.message_id}:{number}",
                 channel=inbound.channel,
                 external_id=inbound.sender_id,
                 kind="reply",

@@ -55,6 +55,8 @@ class TurnContext:
     now: datetime
     answerer: QuestionAnswerer | None = None
     events: list[str] = field(default_factory=list)
+    #: A question only the LLM can answer: asked after the turn commits.
+    pending_question: str | None = None
 
     def switch_language(self, language: str) -> None:
         """Speak another language from this reply on."""

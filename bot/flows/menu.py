@@ -99,11 +99,15 @@ def start_booking_from_text(ctx: TurnContext) -> Outcome:
 def answer_question(ctx: TurnContext) -> Outcome:
     """A question: the answerer's reply, or an honest "I'll pass it on"."""
     replies = ctx.answerer(ctx) if ctx.answerer else None
-    if replies:
-        return say(IDLE, *replies)
+    if replies or ctx.pending_question:
+        return say(IDLE, *(replies or []))
     ctx.events.append("question.unanswered")
-    text = ctx.t("question.passed_on", hours=opening_hours_text(ctx))
-    return say(IDLE, Reply(text, menu_choices(ctx)))
+    return say(IDLE, passed_on(ctx))
+
+
+def passed_on(ctx: TurnContext) -> Reply:
+    """ "I'll pass your question to the team, who answer during opening hours"."""
+    return Reply(ctx.t("question.passed_on", hours=opening_hours_text(ctx)), menu_choices(ctx))
 
 
 def prompt_question(ctx: TurnContext, state: State) -> list[Reply]:

@@ -10,6 +10,7 @@ from bot.engine import Engine
 from bot.handlers.telegram import MAX_CALLBACK_BYTES, inline_keyboard, split_text
 from bot.messages import Choice
 from bot.settings import DEFAULT_CLINIC_FILE
+from clinic.config import ClinicConfig
 from clinic.loader import load_clinic
 from storage.db import Database
 from tests.chat import MovableClock, ScriptedPatient
@@ -17,7 +18,7 @@ from tests.chat import MovableClock, ScriptedPatient
 LONGEST_ID = 40  # clinic.yaml ids are at most 40 characters
 
 
-def _clinic_with_longest_ids():
+def _clinic_with_longest_ids() -> ClinicConfig:
     text = DEFAULT_CLINIC_FILE.read_text(encoding="utf-8")
     for short in ("dr-benali", "consult-gp", "dr-martin"):
         text = text.replace(short, (short + "-" + "x" * LONGEST_ID)[:LONGEST_ID])
