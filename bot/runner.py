@@ -22,6 +22,7 @@ from bot.handlers.telegram import (
     TelegramSender,
     webhook_secret,
 )
+from bot.reload import ConfigWatcher
 from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.jobs import build_scheduler
@@ -86,7 +87,14 @@ async def start(system: System, stop: asyncio.Event) -> Running:
     running.scheduler = build_scheduler(
         system.database, system.clinic, system.engine.clock, dispatcher
     )
+    watcher = ConfigWatcher(system)
+    running.scheduler.add_job(
+        asyncio.to_thread, "interval", args=[watcher.check], seconds=5, id="config-reload"
+    )
     running.scheduler.start()
+    asyncio.get_running_loop().add_signal_handler(
+        signal.SIGHUP, lambda: asyncio.ensure_future(asyncio.to_thread(watcher.reload))
+    )
     app = create_app(telegram=running.telegram, telegram_secret=secret)
     server = _Server(
         uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
@@ -105,6 +113,8 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         "carebot.started",
         telegram="webhook" if settings.telegram_webhook_url else ("polling" if bot else "off"),
         web=f"http://{settings.web_host}:{settings.web_port}",
+        faq_entries=system.knowledge.entries,
+        llm="on" if system.knowledge.llm_enabled else "off: FAQ and clinic facts only",
     )
     return running
 
