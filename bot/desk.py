@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from clinic.config import ClinicConfig
 from clinic.model import Busy, PartOfDay, Slot
 from clinic.slots import BusyCalendar, free_days, next_free_slots, slot_is_bookable
+from scheduler.busy import busy_calendar
 from scheduler.messages import plan_appointment, unplan_appointment
-from scheduler.waitlist import holds_as_busy
 from storage.db import UnitOfWork
 from storage.models import Appointment, AppointmentStatus, Patient, WaitlistStatus
 from storage.repositories import SlotTaken
@@ -51,10 +51,15 @@ class Desk:
     def _calendar(
         self, start: datetime, end: datetime, practitioners: Sequence[str]
     ) -> BusyCalendar:
-        calendar = BusyCalendar(self.uow.appointments.busy_between(start, end, practitioners))
-        for held in holds_as_busy(self.uow, self.clinic, self.now, except_patient=self.patient_id):
-            calendar.add(held)
-        return calendar
+        return busy_calendar(
+            self.uow,
+            self.clinic,
+            start,
+            end,
+            practitioners,
+            now=self.now,
+            except_patient=self.patient_id,
+        )
 
     def _practitioners(self, query: SlotQuery) -> list[str]:
         if query.practitioner_id:
@@ -143,16 +148,17 @@ class Desk:
     def reschedule(self, appointment_id: int, slot: Slot) -> Appointment | SlotTaken:
         """Move an appointment; the old time is released only if the new one is taken."""
         old = self.uow.appointments.get(appointment_id)
-        busy = self.uow.appointments.busy_between(
-            slot.start, slot.busy_until, [slot.practitioner_id]
-        )
-        if old is not None:
+        calendar = busy_calendar(
+            self.uow,
+            self.clinic,
+            slot.start,
+            slot.busy_until,
+            [slot.practitioner_id],
+            now=self.now,
+            except_patient=self.patient_id,
             # The appointment being moved does not block its own new time.
-            own = Busy(old.practitioner_id, old.start, old.busy_until)
-            busy = [b for b in busy if b != own]
-        calendar = BusyCalendar(busy)
-        for held in holds_as_busy(self.uow, self.clinic, self.now, except_patient=self.patient_id):
-            calendar.add(held)
+            ignore=Busy(old.practitioner_id, old.start, old.busy_until) if old else None,
+        )
         if not slot_is_bookable(self.clinic, slot, now=self.now, busy=calendar):
             return SlotTaken(slot)
         moved = self.uow.appointments.reschedule(

@@ -21,8 +21,9 @@ from bot.desk import Desk
 from bot.flows.base import IDLE, Outcome, State, TurnContext
 from bot.flows.menu import welcome
 from bot.flows.router import run_turn
+from bot.handoff import open_handoff, relay_to_staff
 from bot.i18n import Translator, catalogue, pick_language
-from bot.messages import Inbound, Reply
+from bot.messages import Inbound, InboundKind, Reply
 from clinic.config import ClinicConfig
 from scheduler.alerts import alert_staff
 from storage.db import Database, UnitOfWork
@@ -103,6 +104,11 @@ class Engine:
                 if conversation is None:
                     return []
                 self._record_events(uow, ctx, conversation, now)
+                patient = uow.patients.get(conversation.patient_id or 0)
+                if patient is not None:
+                    ctx.patient = patient
+                    self._open_requested_handoff(uow, ctx, conversation, now)
+                    uow.conversations.save(conversation, now=now)
                 outgoing = self._enqueue(uow, conversation, inbound, replies, now, tag="llm")
                 uow.commit()
                 return outgoing
@@ -137,13 +143,21 @@ class Engine:
             else State(conversation.flow, conversation.step, conversation.data)
         )
         emergency = emergency_in(ctx.text)
+        held = uow.handoffs.open_for(conversation.id or 0) if conversation.handoff else None
         if emergency is not None:
             # Before any flow, any LLM, any consent: the numbers at once, the staff told.
-            outcome, replies = Outcome(IDLE), emergency_replies(ctx, emergency)
+            outcome, replies = Outcome(state if held else IDLE), emergency_replies(ctx, emergency)
             ctx.events.append(f"emergency:{emergency.kind}")
             self._alert_emergency(uow, clinic, conversation, emergency.kind, inbound, now)
+        elif held is not None:
+            # A person holds the conversation: no automatic answer, the message goes to them.
+            outcome, replies = Outcome(state), []
         else:
             outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
+        if held is not None:
+            relay_to_staff(uow, clinic, held, _as_relayed(inbound), now, key=inbound.message_id)
+        else:
+            self._open_requested_handoff(uow, ctx, conversation, now)
         if first_contact and replies and replies[0].text != welcome(ctx)[0].text:
             # A first message that already asks for something: greet, then answer it.
             replies = [Reply(ctx.t("menu.hello", clinic=clinic.clinic.name)), *replies]
@@ -180,6 +194,24 @@ class Engine:
             latency_ms=round(latency, 2),
         )
         return outgoing, ctx, conversation.id or 0
+
+    def _open_requested_handoff(
+        self, uow: UnitOfWork, ctx: TurnContext, conversation: Conversation, now: datetime
+    ) -> None:
+        """A turn that asked for a person (or met an emergency) opens the staff's topic."""
+        for event in ctx.events:
+            if event.startswith(("handoff.requested", "emergency:")):
+                reason = "emergency" if event.startswith("emergency:") else event.partition(":")[2]
+                open_handoff(
+                    uow,
+                    ctx.clinic,
+                    conversation,
+                    ctx.patient,
+                    reason=reason or "asked",
+                    last_message=ctx.text,
+                    now=now,
+                )
+                return
 
     def _record_events(
         self, uow: UnitOfWork, ctx: TurnContext, conversation: Conversation, now: datetime
@@ -287,6 +319,13 @@ class Engine:
         with self.database.unit_of_work() as uow:
             uow.outbox.mark_sent(outgoing.outbox_id, provider_message_id, self.clock())
             uow.commit()
+
+
+def _as_relayed(inbound: Inbound) -> str:
+    """A patient's message as staff read it in the topic."""
+    if inbound.kind is InboundKind.TEXT:
+        return inbound.text or "…"
+    return f"[{inbound.kind.value}]"
 
 
 def _sanitized(inbound: Inbound) -> Inbound:

@@ -68,6 +68,8 @@ class Reply:
     #: Label of a "share my phone number" button, where the channel has one.
     contact_button: str | None = None
     remove_keyboard: bool = False
+    #: A forum topic of the staff group (Telegram's message_thread_id).
+    thread_id: int | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
@@ -85,6 +87,8 @@ class Reply:
             payload["contact_button"] = self.contact_button
         if self.remove_keyboard:
             payload["remove_keyboard"] = True
+        if self.thread_id is not None:
+            payload["thread_id"] = self.thread_id
         return payload
 
     @classmethod
@@ -103,4 +107,5 @@ class Reply:
             else None,
             contact_button=payload.get("contact_button"),
             remove_keyboard=bool(payload.get("remove_keyboard", False)),
+            thread_id=payload.get("thread_id"),
         )

@@ -22,6 +22,7 @@ from bot.handlers.telegram import (
     TelegramSender,
     webhook_secret,
 )
+from bot.handlers.telegram_staff import StaffDesk
 from bot.reload import ConfigWatcher
 from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
 from scheduler.dispatcher import OutboxDispatcher
@@ -53,7 +54,9 @@ def telegram_bot(token: str, base_url: str) -> Bot:
     return Bot(
         token,
         base_url=base_url,
-        request=HTTPXRequest(connection_pool_size=64),
+        # httpx checks every pooled connection for each request queued: a small pool is
+        # cheaper (bench/telegram_e2e.py: 8 connections used half the CPU of 64).
+        request=HTTPXRequest(connection_pool_size=8),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=45),
     )
 
@@ -72,8 +75,10 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         senders.append(TelegramSender(bot))
     delivery = Delivery(system.database, senders, system.engine.clock, system.clinic)
     secret = None
+    staff: StaffDesk | None = None
     if bot is not None:
-        running.telegram = TelegramChannel(bot, system.engine, delivery)
+        staff = StaffDesk(bot, system.database, system.clinic, system.engine.clock, delivery)
+        running.telegram = TelegramChannel(bot, system.engine, delivery, staff)
         await running.telegram.sender.set_commands(system.clinic().clinic.default_language)
         token = (
             settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
@@ -87,6 +92,8 @@ async def start(system: System, stop: asyncio.Event) -> Running:
     running.scheduler = build_scheduler(
         system.database, system.clinic, system.engine.clock, dispatcher
     )
+    if staff is not None:
+        running.scheduler.add_job(staff.ensure_topics, "interval", seconds=2, id="staff-topics")
     watcher = ConfigWatcher(system)
     running.scheduler.add_job(
         asyncio.to_thread, "interval", args=[watcher.check], seconds=5, id="config-reload"

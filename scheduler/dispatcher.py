@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import structlog
 
 from bot.delivery import Delivery
 from bot.engine import Clock, Outgoing
+from bot.handoff import STAFF_RELAY
 from bot.messages import Reply
 from clinic.config import ClinicConfig
 from scheduler.alerts import STAFF_ALERT
@@ -26,6 +28,9 @@ from storage.db import Database, UnitOfWork
 from storage.models import OutboxMessage
 
 log = structlog.get_logger("carebot.dispatcher")
+
+#: How long a staff message waits for its forum topic before the next look.
+TOPIC_WAIT = timedelta(seconds=2)
 
 
 class OutboxDispatcher:
@@ -63,11 +68,24 @@ class OutboxDispatcher:
             uow.commit()
         return claimed
 
+    def _into_topic(self, uow: UnitOfWork, row: OutboxMessage, now: datetime) -> Reply | None:
+        """A message for a handoff's staff topic: waits until the topic exists."""
+        handoff = uow.handoffs.get(int(row.payload.get("handoff_id", 0)))
+        if handoff is None:
+            uow.outbox.mark_dropped(row.id or 0, "handoff gone")
+            return None
+        if handoff.topic_id is None:
+            uow.outbox.postpone([row.id or 0], now + TOPIC_WAIT)
+            return None
+        return replace(Reply.from_payload(row.payload), thread_id=handoff.topic_id)
+
     def _reply(
         self, uow: UnitOfWork, clinic: ClinicConfig, row: OutboxMessage, now: datetime
     ) -> Reply | None:
         if row.kind in ("reply", STAFF_ALERT):
             return Reply.from_payload(row.payload)
+        if row.kind == STAFF_RELAY:
+            return self._into_topic(uow, row, now)
         rendered = render(uow, clinic, row, now)
         if isinstance(rendered, Drop):
             uow.outbox.mark_dropped(row.id or 0, rendered.reason)

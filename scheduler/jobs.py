@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import col, select
 
 from bot.engine import Clock
+from bot.handoff import handoff_timers
 from clinic.config import ClinicConfig
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.messages import UPCOMING, plan_appointment
@@ -53,6 +54,13 @@ def _offer_freed(database: Database, clinic: ClinicConfig, now: datetime) -> int
         offers = offer_freed_slots(uow, clinic, now)
         uow.commit()
     return offers
+
+
+def _handoff_timers(database: Database, clinic: ClinicConfig, now: datetime) -> int:
+    with database.unit_of_work() as uow:
+        acted = handoff_timers(uow, clinic, now)
+        uow.commit()
+    return acted
 
 
 def reclaim_stuck(database: Database, now: datetime) -> int:
@@ -93,7 +101,11 @@ def build_scheduler(
     async def waitlist() -> None:
         await asyncio.to_thread(_offer_freed, database, clinic(), clock())
 
+    async def handoffs() -> None:
+        await asyncio.to_thread(_handoff_timers, database, clinic(), clock())
+
     scheduler.add_job(replan, "interval", minutes=10, id="replan", next_run_time=clock())
+    scheduler.add_job(handoffs, "interval", minutes=1, id="handoff-timers")
     scheduler.add_job(waitlist, "interval", minutes=1, id="waitlist")
     scheduler.add_job(reclaim, "interval", minutes=1, id="reclaim")
     return scheduler

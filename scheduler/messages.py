@@ -18,7 +18,8 @@ from bot.i18n import Translator
 from bot.messages import Choice, Reply
 from clinic.config import ClinicConfig
 from clinic.model import Slot
-from clinic.slots import BusyCalendar, next_free_slots
+from clinic.slots import next_free_slots
+from scheduler.busy import busy_calendar, held_slot
 from scheduler.planning import (
     MessageKind,
     PlannedMessage,
@@ -28,7 +29,6 @@ from scheduler.planning import (
     plan_no_show,
     quiet_period_around,
 )
-from scheduler.waitlist import held_slot
 from storage.db import UnitOfWork
 from storage.models import Appointment, AppointmentStatus, OutboxMessage, WaitlistStatus
 
@@ -221,8 +221,8 @@ def _render_no_show(
     last_turn = uow.turns.last_turn_at(appointment.patient_id)
     if last_turn is not None and last_turn >= marked:
         return Drop("patient replied")
-    busy = BusyCalendar(
-        uow.appointments.busy_between(now, now + NO_SHOW_SEARCH, [appointment.practitioner_id])
+    busy = busy_calendar(
+        uow, clinic, now, now + NO_SHOW_SEARCH, [appointment.practitioner_id], now=now
     )
     slots = next_free_slots(
         clinic,

@@ -16,6 +16,7 @@ import structlog
 from clinic.config import ClinicConfig
 from clinic.model import Busy, Slot
 from clinic.slots import BusyCalendar, next_free_slots
+from scheduler.busy import busy_calendar, held_slot
 from scheduler.planning import MessageKind, quiet_period_around
 from storage.db import UnitOfWork
 from storage.models import AppointmentStatus, WaitlistEntry, WaitlistStatus
@@ -25,33 +26,6 @@ log = structlog.get_logger("carebot.waitlist")
 #: Offered times start at least this long after the offer, so "yes" still fits.
 OFFER_MARGIN = timedelta(hours=1)
 UPCOMING = (AppointmentStatus.BOOKED.value, AppointmentStatus.CONFIRMED.value)
-
-
-def held_slot(clinic: ClinicConfig, entry: WaitlistEntry) -> Slot | None:
-    """The time held for (or last offered to) a waiting patient."""
-    if entry.offered_start is None or entry.offered_practitioner_id is None:
-        return None
-    service = clinic.service(entry.service_id)
-    end = entry.offered_start + service.duration
-    return Slot(
-        entry.offered_start,
-        end,
-        end + service.buffer_after,
-        entry.offered_practitioner_id,
-        entry.service_id,
-    )
-
-
-def holds_as_busy(
-    uow: UnitOfWork, clinic: ClinicConfig, now: datetime, *, except_patient: int | None
-) -> list[Busy]:
-    """Times held for waiting patients, as busy time for everyone else."""
-    busy = []
-    for entry in uow.waitlist.holds(now):
-        slot = held_slot(clinic, entry)
-        if slot is not None and entry.patient_id != except_patient:
-            busy.append(Busy(slot.practitioner_id, slot.start, slot.busy_until))
-    return busy
 
 
 def _limit(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> datetime | None:
@@ -75,10 +49,7 @@ def offer_freed_slots(uow: UnitOfWork, clinic: ClinicConfig, now: datetime) -> i
     for entry in entries:
         if entry.status == WaitlistStatus.OFFERED.value and (entry.hold_until or now) <= now:
             uow.waitlist.release(entry)
-    horizon = now + clinic.booking.max_horizon
-    calendar = BusyCalendar(uow.appointments.busy_between(now, horizon))
-    for busy in holds_as_busy(uow, clinic, now, except_patient=None):
-        calendar.add(busy)
+    calendar = busy_calendar(uow, clinic, now, now + clinic.booking.max_horizon, None, now=now)
     offers = 0
     for entry in entries:
         if entry.status != WaitlistStatus.WAITING.value:

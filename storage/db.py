@@ -22,8 +22,10 @@ from sqlmodel import Session
 from storage.repositories import (
     AppointmentRepository,
     AuditRepository,
+    BlockRepository,
     ConsentRepository,
     ConversationRepository,
+    HandoffRepository,
     InboundRepository,
     OutboxRepository,
     PatientRepository,
@@ -174,6 +176,8 @@ class UnitOfWork:
     audit: AuditRepository
     turns: TurnLogRepository
     waitlist: WaitlistRepository
+    handoffs: HandoffRepository
+    blocks: BlockRepository
 
     def __init__(self, engine: Engine) -> None:
         """Prepare a unit of work on ``engine``; the session opens on ``__enter__``."""
@@ -187,6 +191,8 @@ class UnitOfWork:
         self.patients = PatientRepository(session)
         self.appointments = AppointmentRepository(session)
         self.waitlist = WaitlistRepository(session)
+        self.handoffs = HandoffRepository(session)
+        self.blocks = BlockRepository(session)
         self.conversations = ConversationRepository(session)
         self.inbound = InboundRepository(session)
         self.outbox = OutboxRepository(session)

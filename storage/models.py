@@ -285,3 +285,52 @@ class WaitlistEntry(SQLModel, table=True):
     offered_practitioner_id: str | None = None
     offered_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class HandoffStatus(StrEnum):
+    """Whether a person holds the conversation."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Handoff(SQLModel, table=True):
+    """A conversation handed to a person: its staff topic, and how it went."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", HandoffStatus), name="status"),
+        Index("ix_handoff_status_opened_at", "status", "opened_at"),
+        _AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    reason: str  # "asked", "medical", "not_covered", "emergency", ... (no text)
+    status: str = HandoffStatus.OPEN.value
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    #: The staff group's forum topic (message_thread_id) once created.
+    topic_id: int | None = Field(default=None, index=True)
+    staff_replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: str | None = None
+
+
+class PractitionerBlock(SQLModel, table=True):
+    """Time staff blocked for a practitioner from the chat (on top of clinic.yaml)."""
+
+    __tablename__ = "practitioner_block"
+    __table_args__ = (
+        Index("ix_practitioner_block_practitioner_id_start", "practitioner_id", "start"),
+        _AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: str
+    start: datetime = Field(sa_type=UTCDateTime)
+    end: datetime = Field(sa_type=UTCDateTime)
+    reason: str | None = None
+    created_by: str
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -31,9 +31,12 @@ from storage.models import (
     ChannelIdentity,
     ConsentRecord,
     Conversation,
+    Handoff,
+    HandoffStatus,
     OutboxMessage,
     OutboxStatus,
     Patient,
+    PractitionerBlock,
     ProcessedInbound,
     SlotClaim,
     TurnLog,
@@ -887,3 +890,106 @@ class WaitlistRepository:
 
 
 _ACTIVE_WAIT = (WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value)
+
+
+class HandoffRepository:
+    """Conversations handed to a person."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def open(self, *, conversation_id: int, patient_id: int, reason: str, now: datetime) -> Handoff:
+        """Hand a conversation to staff (the open handoff it has already, if any)."""
+        current = self.open_for(conversation_id)
+        if current is not None:
+            return current
+        handoff = Handoff(
+            conversation_id=conversation_id, patient_id=patient_id, reason=reason, opened_at=now
+        )
+        self.session.add(handoff)
+        self.session.flush()
+        return handoff
+
+    def get(self, handoff_id: int) -> Handoff | None:
+        """The handoff with this id, if any."""
+        return self.session.get(Handoff, handoff_id)
+
+    def open_for(self, conversation_id: int) -> Handoff | None:
+        """The conversation's open handoff, if a person holds it."""
+        statement = select(Handoff).where(
+            Handoff.conversation_id == conversation_id,
+            Handoff.status == HandoffStatus.OPEN.value,
+        )
+        return self.session.exec(statement).first()
+
+    def by_topic(self, topic_id: int) -> Handoff | None:
+        """The handoff whose staff topic this is (the latest, if reused)."""
+        statement = (
+            select(Handoff).where(Handoff.topic_id == topic_id).order_by(col(Handoff.id).desc())
+        )
+        return self.session.exec(statement).first()
+
+    def open_ones(self) -> list[Handoff]:
+        """Every open handoff, oldest first."""
+        statement = (
+            select(Handoff)
+            .where(Handoff.status == HandoffStatus.OPEN.value)
+            .order_by(col(Handoff.opened_at))
+        )
+        return list(self.session.exec(statement).all())
+
+    def close(self, handoff: Handoff, *, by: str, now: datetime) -> None:
+        """Give the conversation back to the bot."""
+        handoff.status = HandoffStatus.CLOSED.value
+        handoff.closed_at = now
+        handoff.closed_by = by
+        self.session.add(handoff)
+        self.session.flush()
+
+    def save(self, handoff: Handoff) -> None:
+        """Write changes made to a handoff (topic, reply and reminder times)."""
+        self.session.add(handoff)
+        self.session.flush()
+
+
+class BlockRepository:
+    """Practitioner time blocked by staff from the chat."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        practitioner_id: str,
+        start: datetime,
+        end: datetime,
+        reason: str | None,
+        by: str,
+        now: datetime,
+    ) -> PractitionerBlock:
+        """Block ``[start, end)`` for a practitioner."""
+        block = PractitionerBlock(
+            practitioner_id=practitioner_id,
+            start=start,
+            end=end,
+            reason=reason,
+            created_by=by,
+            created_at=now,
+        )
+        self.session.add(block)
+        self.session.flush()
+        return block
+
+    def busy_between(
+        self, start: datetime, end: datetime, practitioner_ids: Collection[str] | None = None
+    ) -> list[Busy]:
+        """Blocks overlapping ``[start, end)``, as busy time."""
+        statement = select(PractitionerBlock).where(
+            col(PractitionerBlock.start) < end, col(PractitionerBlock.end) > start
+        )
+        if practitioner_ids is not None:
+            statement = statement.where(
+                col(PractitionerBlock.practitioner_id).in_(practitioner_ids)
+            )
+        return [Busy(b.practitioner_id, b.start, b.end) for b in self.session.exec(statement).all()]

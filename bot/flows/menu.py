@@ -26,6 +26,7 @@ from bot.flows.base import (
 from bot.i18n import LANGUAGE_NAMES
 from bot.messages import Choice, Reply
 from clinic.config import WEEKDAYS
+from clinic.hours import next_opening
 
 
 class MenuStep(StrEnum):
@@ -107,7 +108,7 @@ def answer_question(ctx: TurnContext) -> Outcome:
 
 def passed_on(ctx: TurnContext) -> Reply:
     """ "I'll pass your question to the team, who answer during opening hours"."""
-    return Reply(ctx.t("question.passed_on", hours=opening_hours_text(ctx)), menu_choices(ctx))
+    return Reply(ctx.t("question.passed_on", when=when_team_answers(ctx)), menu_choices(ctx))
 
 
 def prompt_question(ctx: TurnContext, state: State) -> list[Reply]:
@@ -118,8 +119,16 @@ def prompt_question(ctx: TurnContext, state: State) -> list[Reply]:
 def ask_for_person(ctx: TurnContext) -> Outcome:
     """The patient wants a person: record it and say when the team answers."""
     ctx.events.append("handoff.requested")
-    text = ctx.t("handoff.noted", hours=opening_hours_text(ctx), phone=ctx.clinic.clinic.phone)
+    text = ctx.t("handoff.noted", when=when_team_answers(ctx), phone=ctx.clinic.clinic.phone)
     return say(IDLE, Reply(text, (Choice("m:menu", ctx.t("common.menu")),)))
+
+
+def when_team_answers(ctx: TurnContext) -> str:
+    """ "shortly (our desk is open Mon–Fri 08:00–19:00)" or "from Monday at 08:00"."""
+    opening = next_opening(ctx.clinic, ctx.now)
+    if opening is None:
+        return ctx.t("handoff.soon", hours=opening_hours_text(ctx))
+    return ctx.t("handoff.from", when=ctx.t.when(opening))
 
 
 def opt_out(ctx: TurnContext) -> Outcome:

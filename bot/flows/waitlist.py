@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.flows import booking
 from bot.flows.base import IDLE, Outcome, State, TurnContext, menu_choices, say
 from bot.messages import Choice, Reply
-from scheduler.waitlist import held_slot
+from scheduler.busy import held_slot
 from storage.models import WaitlistEntry, WaitlistStatus
 
 

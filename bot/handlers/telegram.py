@@ -45,6 +45,7 @@ from telegram.error import (
 
 from bot.delivery import Delivery, Rejected, RetryLater, SendResult, Sent, Unreachable
 from bot.engine import Engine
+from bot.handlers.telegram_staff import StaffDesk
 from bot.i18n import LANGUAGES, catalogue
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
@@ -249,13 +250,18 @@ class TelegramSender:
             last = index == len(chunks) - 1
             await self.pacing(str(chat_id))
             message = await self.bot.send_message(
-                chat_id, chunk, reply_markup=_markup(reply) if last else None
+                chat_id,
+                chunk,
+                reply_markup=_markup(reply) if last else None,
+                message_thread_id=reply.thread_id,
             )
             message_id = message.message_id
         if reply.document is not None:
             await self.pacing(str(chat_id))
             document = InputFile(reply.document.content, filename=reply.document.filename)
-            message = await self.bot.send_document(chat_id, document)
+            message = await self.bot.send_document(
+                chat_id, document, message_thread_id=reply.thread_id
+            )
             message_id = message_id or message.message_id
         return message_id
 
@@ -305,10 +311,17 @@ def _commands(language: str) -> list[BotCommand]:
 class TelegramChannel:
     """Turns Telegram updates into engine turns and delivers the replies."""
 
-    def __init__(self, bot: TelegramBot, engine: Engine, delivery: Delivery) -> None:
+    def __init__(
+        self,
+        bot: TelegramBot,
+        engine: Engine,
+        delivery: Delivery,
+        staff: StaffDesk | None = None,
+    ) -> None:
         self.bot = bot
         self.engine = engine
         self.delivery = delivery
+        self.staff = staff
         sender = delivery.senders.get(CHANNEL)
         if not isinstance(sender, TelegramSender):
             raise ValueError("the delivery has no Telegram sender")
@@ -324,9 +337,12 @@ class TelegramChannel:
             log.exception("telegram.update_failed", update_id=update.update_id)
 
     async def _process(self, update: Update) -> None:
-        inbound = inbound_from_update(update)
         if update.callback_query is not None:
             await self.sender.acknowledge(update.callback_query)
+        if self.staff is not None and self.staff.is_staff_update(update):
+            await self.staff.process(update)
+            return
+        inbound = inbound_from_update(update)
         if inbound is None:
             return
         async with self._lock(inbound.sender_id):

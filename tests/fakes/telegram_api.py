@@ -24,11 +24,20 @@ Where the fake is deliberately simpler than Telegram:
 * Entity parsing (``parse_mode``) only strips the markup to measure the visible text and
   rejects unescaped reserved characters in MarkdownV2 and unsupported HTML tags; it does
   not check that formatting markers are balanced, and results carry no ``entities``.
-* Only private chats exist. A chat is known once an update from it was pushed or
-  :meth:`FakeTelegram.add_chat` registered it; Telegram answers "chat not found" for any
-  other chat id.
+* Chats are private chats and supergroups (the clinic's staff group). A private chat is
+  known once an update from it was pushed or :meth:`FakeTelegram.add_chat` registered it; a
+  supergroup once :meth:`FakeTelegram.add_supergroup` registered it. Telegram answers "chat
+  not found" for any other chat id. The bot is taken to be an administrator of every
+  supergroup with every right (so it may also post in closed topics); membership is not
+  tracked.
+* Forum topics are what the bot creates with ``createForumTopic``; their thread ids come
+  from the chat's message ids, as on Telegram (a topic is the thread of its
+  ``forum_topic_created`` service message). Only those threads accept ``message_thread_id``:
+  the General topic (1) and reply chains answer "message thread not found". Topic names
+  longer than 128 characters are rejected (Telegram silently truncates them).
 * Rate limits apply to ``sendMessage`` and ``sendDocument`` only (see
-  :meth:`FakeTelegram.force_429`).
+  :meth:`FakeTelegram.force_429`): per chat a burst then one a second, overall 30 a second,
+  and in a group (all its topics together) ``group_per_minute`` (20) in any 60 seconds.
 """
 
 from __future__ import annotations
@@ -64,6 +73,9 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_SECRET_TOKEN_LENGTH = 256
+MAX_TOPIC_NAME_LENGTH = 128
+DEFAULT_TOPIC_ICON_COLOR = 0x6FB9F0  # the blue Telegram picks when none is given
+GROUP_RATE_WINDOW = 60.0  # seconds; Telegram allows about 20 messages a minute in a group
 LONG_POLL_MAX_TIMEOUT = 50  # seconds; the official server caps `timeout` here
 _POLL_INTERVAL = 0.01  # how often a waiting long poll looks for new updates
 
@@ -92,6 +104,16 @@ NO_DOCUMENT = "Bad Request: there is no document in the request"
 WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 WRONG_CHAT_ACTION = "Bad Request: wrong parameter action in request"
 BOT_COMMAND_INVALID = "Bad Request: BOT_COMMAND_INVALID"
+MESSAGE_THREAD_NOT_FOUND = "Bad Request: message thread not found"
+# TDLib says "The chat is not a forum"; the Bot API server lowercases the first letter.
+CHAT_NOT_A_FORUM = "Bad Request: the chat is not a forum"
+TOPIC_TITLE_EMPTY = "Bad Request: title must be non-empty"
+# Not a Telegram text: Telegram truncates longer names, the fake refuses them instead.
+TOPIC_TITLE_TOO_LONG = "Bad Request: topic name is longer than 128 characters (fake)"
+TOPIC_ID_INVALID = "Bad Request: TOPIC_ID_INVALID"
+TOPIC_NOT_MODIFIED = "Bad Request: TOPIC_NOT_MODIFIED"
+THREAD_ID_INVALID = "Bad Request: invalid message thread identifier specified"
+ICON_COLOR_INVALID = "Bad Request: invalid icon color specified"
 BOT_COMMAND_DESCRIPTION_INVALID = "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
 SECRET_TOKEN_TOO_LONG = "Bad Request: secret token is too long"
 SECRET_TOKEN_BAD_CHARACTERS = "Bad Request: secret token contains unallowed characters"
@@ -219,6 +241,7 @@ class SentMessage:
     document: UploadedFile | None
     at: float
     params: JsonDict
+    message_thread_id: int | None = None  # the forum topic, for messages sent into one
 
     @property
     def buttons(self) -> list[JsonDict]:
@@ -380,6 +403,11 @@ class FakeTelegram:
             "setmycommands": self._set_my_commands,
             "deletemycommands": self._delete_my_commands,
             "getmycommands": self._get_my_commands,
+            "getchat": self._get_chat,
+            "createforumtopic": self._create_forum_topic,
+            "editforumtopic": self._edit_forum_topic,
+            "closeforumtopic": self._close_forum_topic,
+            "reopenforumtopic": self._reopen_forum_topic,
         }
         self.app = self._build_app()
 
@@ -398,6 +426,7 @@ class FakeTelegram:
             self.per_chat_burst = 3
             self.per_chat_per_second = 1.0
             self.global_per_second = 30
+            self.group_per_minute = 20
             self.webhook_max_attempts = 3
             self.webhook_retry_delay = 0.05
             # Records.
@@ -409,6 +438,8 @@ class FakeTelegram:
             self._deliveries: list[WebhookDelivery] = []
             # Telegram's side of the world.
             self._chats: dict[int, JsonDict] = {}
+            self._users: dict[int, JsonDict] = {}
+            self._topics: dict[int, dict[int, JsonDict]] = {}  # chat -> thread id -> topic
             self._blocked: set[int] = set()
             self._messages: dict[tuple[int, int], JsonDict] = {}
             self._last_message_id: dict[int, int] = {}
@@ -421,6 +452,7 @@ class FakeTelegram:
             self._webhook: _Webhook | None = None
             self._webhook_pending: list[int] = []
             self._buckets: dict[int, _Bucket] = {}
+            self._group_sends: dict[int, deque[float]] = {}
             self._recent_sends: deque[float] = deque()
             self._forced_429: deque[int] = deque()
 
@@ -436,6 +468,29 @@ class FakeTelegram:
         """The messages sent or edited in one chat, oldest first."""
         with self._lock:
             return [message for message in self._sent if message.chat_id == chat_id]
+
+    def sent_to_thread(self, chat_id: int, thread_id: int) -> list[SentMessage]:
+        """The messages sent or edited in one forum topic of a chat, oldest first."""
+        with self._lock:
+            return [
+                message
+                for message in self._sent
+                if message.chat_id == chat_id and message.message_thread_id == thread_id
+            ]
+
+    def topics(self, chat_id: int) -> list[JsonDict]:
+        """The forum topics of a chat, oldest first, as
+        ``{"message_thread_id", "name", "icon_color", "closed"}``."""
+        with self._lock:
+            return [
+                {
+                    "message_thread_id": topic["message_thread_id"],
+                    "name": topic["name"],
+                    "icon_color": topic["icon_color"],
+                    "closed": topic["closed"],
+                }
+                for topic in self._topics.get(chat_id, {}).values()
+            ]
 
     @property
     def answered_callbacks(self) -> list[AnsweredCallback]:
@@ -560,6 +615,60 @@ class FakeTelegram:
                     chat["username"] = username
                 self._chats[chat_id] = chat
             return dict(chat)
+
+    def add_supergroup(
+        self,
+        chat_id: int,
+        title: str = "Équipe",
+        is_forum: bool = True,
+        *,
+        username: str | None = None,
+    ) -> JsonDict:
+        """Make a supergroup known, with the bot as administrator; return the chat.
+
+        Supergroup ids are negative, like ``-1001234567890``. With ``is_forum`` the group has
+        topics (``createForumTopic`` works); without, it is a plain supergroup.
+        """
+        if chat_id >= 0:
+            raise ValueError(f"supergroup ids are negative (-100…), not {chat_id}")
+        with self._lock:
+            existing = self._chats.get(chat_id)
+            if existing is not None and existing["type"] != "supergroup":
+                raise ValueError(f"chat {chat_id} is already a {existing['type']} chat")
+            chat: JsonDict = {"id": chat_id, "title": title, "type": "supergroup"}
+            if username:
+                chat["username"] = username
+            if is_forum:
+                chat["is_forum"] = True
+            self._chats[chat_id] = chat
+            # Message 1 is the group's creation and thread 1 its General topic: never a topic.
+            self._last_message_id.setdefault(chat_id, 1)
+            return dict(chat)
+
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str = "Membre",
+        language_code: str | None = "fr",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> JsonDict:
+        """Make a (staff) user known, to send group messages with ``from_user_id``.
+
+        Group membership is not tracked: any known user may write in any supergroup. A
+        private chat with the same id, if the user starts the bot, takes their first name.
+        """
+        with self._lock:
+            user: JsonDict = {"id": user_id, "is_bot": False, "first_name": first_name}
+            if last_name:
+                user["last_name"] = last_name
+            if username:
+                user["username"] = username
+            if language_code:
+                user["language_code"] = language_code
+            self._users[user_id] = user
+            return dict(user)
 
     def block_chat(self, chat_id: int) -> None:
         """The user blocks the bot: sends to the chat answer 403 from now on."""
@@ -687,14 +796,17 @@ class FakeTelegram:
         from_user: Mapping[str, Any] | None = None,
         language_code: str | None = "fr",
     ) -> JsonDict:
-        """The user edits one of their earlier text messages."""
+        """The user edits one of their earlier text messages (also one in a supergroup)."""
         with self._lock:
             original = self._messages.get((chat_id, message_id))
             if original is None or original["from"]["id"] == self.bot_user["id"]:
                 raise ValueError(f"no message {message_id} of the user in chat {chat_id}")
             original["text"] = text
             original["edit_date"] = _unix_now()
-            original["from"] = self._user(chat_id, from_user, language_code)
+            if self._chats[chat_id]["type"] == "private":
+                original["from"] = self._user(chat_id, from_user, language_code)
+            else:
+                original["from"] = {**original["from"], **(from_user or {})}
             return self._push({"edited_message": dict(original)})
 
     def push_callback(
@@ -712,20 +824,75 @@ class FakeTelegram:
             self.add_chat(chat_id)
             if message_id is None:
                 message_id = self._latest_inline_keyboard_message(chat_id)
-            message = self._messages.get((chat_id, message_id))
-            if message is None:  # Telegram's InaccessibleMessage
-                message = {"chat": dict(self._chats[chat_id]), "message_id": message_id, "date": 0}
-            self._counter += 1
-            query_id = str(4_000_000_000_000_000_000 + self._counter)
-            self._callback_queries[query_id] = False
-            callback = {
-                "id": query_id,
-                "from": self._user(chat_id, from_user, language_code),
-                "message": dict(message),
-                "chat_instance": str(-8_000_000_000_000_000_000 - chat_id),
-                "data": data,
+            sender = self._user(chat_id, from_user, language_code)
+            return self._push_callback_query(chat_id, message_id, data, sender)
+
+    def push_group_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        from_user_id: int,
+        message_thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> JsonDict:
+        """A staff member (see :meth:`add_user`) writes ``text`` in a supergroup.
+
+        With ``message_thread_id`` (a topic of the chat) the message is in that forum topic:
+        ``message_thread_id`` and ``is_topic_message`` are set and, as on Telegram, the
+        message replies to the topic's ``forum_topic_created`` service message unless
+        ``reply_to_message_id`` names another one. Without it the message is in the General
+        topic; a reply there carries the reply chain's ``message_thread_id`` but no
+        ``is_topic_message`` (that id is not a topic). A leading ``/command``, also in the
+        group form ``/done@carebot_test_bot``, gets its bot_command entity.
+        """
+        extra: JsonDict = {"text": text}
+        command = _LEADING_COMMAND.match(text)
+        if command:
+            extra["entities"] = [
+                {"offset": 0, "length": _utf16_len(command.group()), "type": "bot_command"}
+            ]
+        with self._lock:
+            self._group(chat_id)
+            sender = self._known_user(from_user_id)
+            if message_thread_id is not None and message_thread_id not in self._topics.get(
+                chat_id, {}
+            ):
+                raise ValueError(f"no forum topic {message_thread_id} in chat {chat_id}")
+            message: JsonDict = {
+                "message_id": self._new_message_id(chat_id),
+                "from": sender,
+                "chat": dict(self._chats[chat_id]),
+                "date": _unix_now(),
             }
-            return self._push({"callback_query": callback})
+            replied = (
+                self._messages.get((chat_id, reply_to_message_id))
+                if reply_to_message_id is not None
+                else None
+            )
+            if message_thread_id is not None:
+                message["message_thread_id"] = message_thread_id
+                message["is_topic_message"] = True
+                if replied is None:
+                    replied = self._messages.get((chat_id, message_thread_id))
+            elif replied is not None:
+                message["message_thread_id"] = replied.get(
+                    "message_thread_id", replied["message_id"]
+                )
+            if replied is not None:
+                message["reply_to_message"] = _as_reply(replied)
+            message.update(extra)
+            self._messages[(chat_id, message["message_id"])] = message
+            return self._push({"message": dict(message)})
+
+    def push_group_callback(
+        self, chat_id: int, data: str, message_id: int, *, from_user_id: int
+    ) -> JsonDict:
+        """A staff member presses an inline button of a bot message in a supergroup."""
+        with self._lock:
+            self._group(chat_id)
+            sender = self._known_user(from_user_id)
+            return self._push_callback_query(chat_id, message_id, data, sender)
 
     def push_raw_update(self, update: Mapping[str, Any]) -> JsonDict:
         """Enqueue an update as given; ``update_id`` is assigned when missing."""
@@ -756,7 +923,17 @@ class FakeTelegram:
     def _user(
         self, chat_id: int, from_user: Mapping[str, Any] | None, language_code: str | None
     ) -> JsonDict:
-        chat = self._chats.get(chat_id) or self.add_chat(chat_id)
+        known = self._users.get(chat_id)
+        chat = self._chats.get(chat_id) or self.add_chat(
+            chat_id,
+            first_name=known["first_name"] if known else "Patient",
+            last_name=known.get("last_name") if known else None,
+            username=known.get("username") if known else None,
+        )
+        if chat["type"] != "private":
+            raise ValueError(
+                f"chat {chat_id} is a {chat['type']}: use push_group_message/push_group_callback"
+            )
         user: JsonDict = {"id": chat_id, "is_bot": False, "first_name": chat["first_name"]}
         for key in ("last_name", "username"):
             if key in chat:
@@ -786,9 +963,39 @@ class FakeTelegram:
             if reply_to_message_id is not None:
                 replied = self._messages.get((chat_id, reply_to_message_id))
                 if replied is not None:
-                    message["reply_to_message"] = dict(replied)
+                    message["reply_to_message"] = _as_reply(replied)
             self._messages[(chat_id, message["message_id"])] = message
             return self._push({"message": dict(message)})
+
+    def _push_callback_query(
+        self, chat_id: int, message_id: int, data: str, sender: JsonDict
+    ) -> JsonDict:
+        message = self._messages.get((chat_id, message_id))
+        if message is None:  # Telegram's InaccessibleMessage
+            message = {"chat": dict(self._chats[chat_id]), "message_id": message_id, "date": 0}
+        self._counter += 1
+        query_id = str(4_000_000_000_000_000_000 + self._counter)
+        self._callback_queries[query_id] = False
+        callback = {
+            "id": query_id,
+            "from": sender,
+            "message": dict(message),
+            "chat_instance": str(-8_000_000_000_000_000_000 - chat_id),
+            "data": data,
+        }
+        return self._push({"callback_query": callback})
+
+    def _group(self, chat_id: int) -> JsonDict:
+        chat = self._chats.get(chat_id)
+        if chat is None or chat["type"] != "supergroup":
+            raise ValueError(f"no supergroup {chat_id}: call add_supergroup first")
+        return chat
+
+    def _known_user(self, user_id: int) -> JsonDict:
+        user = self._users.get(user_id)
+        if user is None:
+            raise ValueError(f"no user {user_id}: call add_user first")
+        return dict(user)
 
     def _push(self, body: JsonDict) -> JsonDict:
         if "update_id" not in body:
@@ -1067,10 +1274,11 @@ class FakeTelegram:
             raise TelegramApiError(400, MESSAGE_TEXT_EMPTY)
         markup = self._reply_markup(params)
         chat_id = self._writable_chat(params)
+        thread_id = self._thread(params, chat_id)
         if len(visible) > MAX_TEXT_LENGTH:
             raise TelegramApiError(400, MESSAGE_TOO_LONG)
         self._check_rate_limits("sendMessage", chat_id)
-        message = self._new_bot_message(chat_id, {"text": visible}, markup)
+        message = self._new_bot_message(chat_id, {"text": visible}, markup, thread_id, params)
         self._record("sendMessage", message, text, visible, None, parse_mode, markup, None, params)
         return message
 
@@ -1083,6 +1291,7 @@ class FakeTelegram:
             raise TelegramApiError(400, CAPTION_TOO_LONG)
         markup = self._reply_markup(params)
         chat_id = self._writable_chat(params)
+        thread_id = self._thread(params, chat_id)
         self._check_rate_limits("sendDocument", chat_id)
         if not document.file_id:
             file_id, unique_id = self._new_file_ids("BQACAgIAAxkBAAI")
@@ -1103,7 +1312,7 @@ class FakeTelegram:
         }
         if visible_caption:
             content["caption"] = visible_caption
-        message = self._new_bot_message(chat_id, content, markup)
+        message = self._new_bot_message(chat_id, content, markup, thread_id, params)
         self._record(
             "sendDocument", message, None, None, caption, parse_mode, markup, document, params
         )
@@ -1207,6 +1416,119 @@ class FakeTelegram:
         self._chat_actions.append(ChatAction(chat_id, action, time.time()))
         return True
 
+    # ------------------------------------------------------------------ chats and topics
+
+    def _get_chat(self, params: JsonDict, _files: dict[str, UploadedFile]) -> JsonDict:
+        """A ChatFullInfo with the fields Telegram always sends (no photo, bio, …)."""
+        chat = dict(self._chats[self._known_chat(params)])
+        chat.update(
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types={
+                "unlimited_gifts": chat["type"] == "private",
+                "limited_gifts": chat["type"] == "private",
+                "unique_gifts": chat["type"] == "private",
+                "premium_subscription": chat["type"] == "private",
+                "gifts_from_channels": chat["type"] == "private",
+            },
+        )
+        return chat
+
+    def _create_forum_topic(self, params: JsonDict, _files: dict[str, UploadedFile]) -> JsonDict:
+        chat_id = self._forum(params)
+        name = _topic_name(params)
+        if not name:
+            raise TelegramApiError(400, TOPIC_TITLE_EMPTY)
+        icon_color = _int_param(params, "icon_color")
+        if icon_color is None:
+            icon_color = DEFAULT_TOPIC_ICON_COLOR
+        elif not 0 <= icon_color <= 0xFFFFFF:
+            raise TelegramApiError(400, ICON_COLOR_INVALID)
+        icon: JsonDict = {"name": name, "icon_color": icon_color}
+        emoji = _str_or_none(params.get("icon_custom_emoji_id"))
+        if emoji:
+            icon["icon_custom_emoji_id"] = emoji
+        # The topic is the thread of its service message, so its id is that message's id.
+        created = self._service_message(chat_id, None, {"forum_topic_created": dict(icon)})
+        thread_id = created["message_thread_id"] = created["message_id"]
+        created["is_topic_message"] = True
+        topic = {"message_thread_id": thread_id, **icon}
+        self._topics.setdefault(chat_id, {})[thread_id] = {**topic, "closed": False}
+        return topic
+
+    def _edit_forum_topic(self, params: JsonDict, _files: dict[str, UploadedFile]) -> bool:
+        chat_id = self._forum(params)
+        topic = self._topic(params, chat_id)
+        name = _topic_name(params)
+        emoji = _str_or_none(params.get("icon_custom_emoji_id"))
+        if not name and emoji is None:
+            return True  # nothing to change: TDLib answers without asking Telegram
+        edited: JsonDict = {}
+        if name and name != topic["name"]:
+            edited["name"] = name
+        if emoji is not None and emoji != topic.get("icon_custom_emoji_id", ""):
+            edited["icon_custom_emoji_id"] = emoji
+        if not edited:
+            raise TelegramApiError(400, TOPIC_NOT_MODIFIED)
+        topic.update(edited)
+        self._service_message(chat_id, topic["message_thread_id"], {"forum_topic_edited": edited})
+        return True
+
+    def _close_forum_topic(self, params: JsonDict, _files: dict[str, UploadedFile]) -> bool:
+        return self._set_topic_closed(params, closed=True)
+
+    def _reopen_forum_topic(self, params: JsonDict, _files: dict[str, UploadedFile]) -> bool:
+        return self._set_topic_closed(params, closed=False)
+
+    def _set_topic_closed(self, params: JsonDict, *, closed: bool) -> bool:
+        chat_id = self._forum(params)
+        topic = self._topic(params, chat_id)
+        if topic["closed"] == closed:
+            raise TelegramApiError(400, TOPIC_NOT_MODIFIED)
+        topic["closed"] = closed
+        service = "forum_topic_closed" if closed else "forum_topic_reopened"
+        self._service_message(chat_id, topic["message_thread_id"], {service: {}})
+        return True
+
+    def _forum(self, params: JsonDict) -> int:
+        chat_id = self._known_chat(params)
+        if not self._chats[chat_id].get("is_forum"):
+            raise TelegramApiError(400, CHAT_NOT_A_FORUM)
+        return chat_id
+
+    def _topic(self, params: JsonDict, chat_id: int) -> JsonDict:
+        thread_id = _int_param(params, "message_thread_id") or 0
+        if thread_id <= 0:
+            raise TelegramApiError(400, THREAD_ID_INVALID)
+        topic = self._topics.get(chat_id, {}).get(thread_id)
+        if topic is None:
+            raise TelegramApiError(400, TOPIC_ID_INVALID)
+        return topic
+
+    def _thread(self, params: JsonDict, chat_id: int) -> int | None:
+        """The forum topic a message is sent into, or the error for an unknown thread."""
+        thread_id = _int_param(params, "message_thread_id")
+        if not thread_id:
+            return None
+        if thread_id not in self._topics.get(chat_id, {}):
+            raise TelegramApiError(400, MESSAGE_THREAD_NOT_FOUND)
+        return thread_id
+
+    def _service_message(self, chat_id: int, thread_id: int | None, content: JsonDict) -> JsonDict:
+        """A service message of the bot's action; bots get no update for their own."""
+        message: JsonDict = {
+            "message_id": self._new_message_id(chat_id),
+            "from": dict(self.bot_user),
+            "chat": dict(self._chats[chat_id]),
+            "date": _unix_now(),
+            **content,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        self._messages[(chat_id, message["message_id"])] = message
+        return message
+
     # ------------------------------------------------------------------ commands
 
     def _set_my_commands(self, params: JsonDict, _files: dict[str, UploadedFile]) -> bool:
@@ -1240,6 +1562,13 @@ class FakeTelegram:
 
     def _writable_chat(self, params: JsonDict) -> int:
         """The target chat id, or the error Telegram gives for an unknown or blocked chat."""
+        chat_id = self._known_chat(params)
+        if chat_id in self._blocked:
+            raise TelegramApiError(403, BOT_BLOCKED)
+        return chat_id
+
+    def _known_chat(self, params: JsonDict) -> int:
+        """The target chat id (by id or @username), or "chat not found"."""
         raw = params.get("chat_id")
         if raw is None or raw == "":
             raise TelegramApiError(400, CHAT_ID_EMPTY)
@@ -1251,8 +1580,6 @@ class FakeTelegram:
             )
         if chat_id is None or chat_id not in self._chats:
             raise TelegramApiError(400, CHAT_NOT_FOUND)
-        if chat_id in self._blocked:
-            raise TelegramApiError(403, BOT_BLOCKED)
         return chat_id
 
     def _reply_markup(self, params: JsonDict, *, inline_only: bool = False) -> JsonDict | None:
@@ -1297,23 +1624,62 @@ class FakeTelegram:
         )
         if tokens < 1.0:
             raise _too_many_requests(max(1, math.ceil((1.0 - tokens) / self.per_chat_per_second)))
+        group_sends: deque[float] | None = None
+        if self._chats[chat_id]["type"] != "private":
+            group_sends = self._group_sends.setdefault(chat_id, deque())
+            while group_sends and now - group_sends[0] >= GROUP_RATE_WINDOW:
+                group_sends.popleft()
+            if len(group_sends) >= self.group_per_minute:
+                wait = GROUP_RATE_WINDOW - (now - group_sends[0])
+                raise _too_many_requests(max(1, math.ceil(wait)))
         self._buckets[chat_id] = _Bucket(tokens - 1.0, now)
         self._recent_sends.append(now)
+        if group_sends is not None:
+            group_sends.append(now)
 
     def _new_bot_message(
-        self, chat_id: int, content: JsonDict, markup: JsonDict | None
+        self,
+        chat_id: int,
+        content: JsonDict,
+        markup: JsonDict | None,
+        thread_id: int | None = None,
+        params: JsonDict | None = None,
     ) -> JsonDict:
         message: JsonDict = {
             "message_id": self._new_message_id(chat_id),
             "from": dict(self.bot_user),
             "chat": dict(self._chats[chat_id]),
             "date": _unix_now(),
-            **content,
         }
+        replied = self._replied_message(params or {}, chat_id)
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+            # In a topic, a message that replies to nothing replies to the topic's creation.
+            replied = replied or self._messages.get((chat_id, thread_id))
+        if replied is not None:
+            message["reply_to_message"] = _as_reply(replied)
+        message.update(content)
         if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # only inline keyboards come back in a Message
         self._messages[(chat_id, message["message_id"])] = message
         return dict(message)
+
+    def _replied_message(self, params: JsonDict, chat_id: int) -> JsonDict | None:
+        """The message of this chat that ``reply_parameters`` (or the older
+        ``reply_to_message_id``) names, if it exists; a missing one is not an error here."""
+        reply = _json_param(
+            params, "reply_parameters", "Bad Request: can't parse reply parameters JSON object"
+        )
+        if isinstance(reply, dict):
+            if _chat_id_or_none(reply.get("chat_id", chat_id)) != chat_id:
+                return None
+            message_id = _chat_id_or_none(reply.get("message_id"))
+        else:
+            message_id = _int_param(params, "reply_to_message_id")
+        if message_id is None:
+            return None
+        return self._messages.get((chat_id, message_id))
 
     def _record(
         self,
@@ -1340,6 +1706,9 @@ class FakeTelegram:
                 document=document,
                 at=time.time(),
                 params=_loggable(params),
+                message_thread_id=(
+                    int(message["message_thread_id"]) if message.get("is_topic_message") else None
+                ),
             )
         )
 
@@ -1540,6 +1909,19 @@ def _loggable(params: JsonDict) -> JsonDict:
                 pass
         decoded[key] = value
     return decoded
+
+
+def _topic_name(params: JsonDict) -> str:
+    """A topic name as given (``""`` when missing); longer than 128 characters is a 400."""
+    name = str(params.get("name") or "").strip()
+    if len(name) > MAX_TOPIC_NAME_LENGTH:
+        raise TelegramApiError(400, TOPIC_TITLE_TOO_LONG)
+    return name
+
+
+def _as_reply(message: JsonDict) -> JsonDict:
+    """A message as ``reply_to_message``: Telegram never nests a further reply in it."""
+    return {key: value for key, value in message.items() if key != "reply_to_message"}
 
 
 def _check_inline_keyboard(rows: Any) -> None:

@@ -22,6 +22,8 @@ import pytest
 from telegram import (
     Bot,
     BotCommand,
+    ChatFullInfo,
+    ForumTopic,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -41,6 +43,9 @@ from tests.fakes.telegram_api import (
 
 TOKEN = "123456:TEST-token"
 PATIENT = 42
+STAFF_GROUP = -1001234567890
+PLAIN_GROUP = -1009876543210
+NURSE = 7001
 
 
 @pytest.fixture(autouse=True)
@@ -588,3 +593,238 @@ async def test_a_ptb_application_polls_and_answers_through_the_fake(fake: FakeTe
 
     assert [reply.text for reply in replies] == ["Bonjour !"]
     assert fake.pending_updates == []  # PTB confirmed the update when it stopped
+
+
+# ---------------------------------------------------------------------- staff group and topics
+
+
+@pytest.fixture
+def staff_group(fake: FakeTelegram) -> FakeTelegram:
+    """The clinic's forum supergroup, a plain supergroup, a nurse and a patient chat."""
+    fake.add_supergroup(STAFF_GROUP, "Équipe")
+    fake.add_supergroup(PLAIN_GROUP, "Sans sujets", is_forum=False)
+    fake.add_user(NURSE, "Claire", "fr")
+    fake.add_chat(PATIENT)
+    return fake
+
+
+async def test_a_created_topic_receives_messages_and_documents(
+    staff_group: FakeTelegram, bot: Bot
+) -> None:
+    """createForumTopic answers a ForumTopic; sends into it carry the thread id back."""
+    topic = await bot.create_forum_topic(STAFF_GROUP, "Dupont — RDV")
+
+    message = await bot.send_message(
+        STAFF_GROUP, "Nouveau patient", message_thread_id=topic.message_thread_id
+    )
+    document = await bot.send_document(
+        STAFF_GROUP, b"%PDF", filename="dossier.pdf", message_thread_id=topic.message_thread_id
+    )
+    general = await bot.send_message(STAFF_GROUP, "Bonjour l'équipe")
+
+    assert isinstance(topic, ForumTopic)
+    assert (topic.name, topic.icon_color) == ("Dupont — RDV", 0x6FB9F0)
+    assert message.message_thread_id == topic.message_thread_id and message.is_topic_message
+    assert message.chat.type == "supergroup" and message.chat.is_forum
+    # As on Telegram, a topic message replies to the topic's creation service message.
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.forum_topic_created is not None
+    assert message.reply_to_message.message_id == topic.message_thread_id
+    assert document.message_thread_id == topic.message_thread_id
+    assert general.message_thread_id is None and not general.is_topic_message
+    assert [(s.method, s.message_thread_id) for s in staff_group.sent_to(STAFF_GROUP)] == [
+        ("sendMessage", topic.message_thread_id),
+        ("sendDocument", topic.message_thread_id),
+        ("sendMessage", None),
+    ]
+    assert [s.text for s in staff_group.sent_to_thread(STAFF_GROUP, topic.message_thread_id)] == [
+        "Nouveau patient",
+        None,
+    ]
+    assert staff_group.topics(STAFF_GROUP) == [
+        {
+            "message_thread_id": topic.message_thread_id,
+            "name": "Dupont — RDV",
+            "icon_color": 0x6FB9F0,
+            "closed": False,
+        }
+    ]
+
+
+async def test_unknown_threads_and_chats_without_topics_are_bad_requests(
+    staff_group: FakeTelegram, bot: Bot
+) -> None:
+    """Only created topics take messages; topics need a forum; names are 1-128 characters."""
+    topic = await bot.create_forum_topic(STAFF_GROUP, "Urgences", icon_color=0xFB6F5F)
+
+    with pytest.raises(BadRequest, match=r"^Message thread not found$"):
+        await bot.send_message(STAFF_GROUP, "?", message_thread_id=topic.message_thread_id + 99)
+    with pytest.raises(BadRequest, match=r"^Message thread not found$"):
+        await bot.send_message(STAFF_GROUP, "?", message_thread_id=1)  # General is no thread
+    with pytest.raises(BadRequest, match=r"^Message thread not found$"):
+        await bot.send_document(
+            PATIENT, b"x", filename="a.txt", message_thread_id=topic.message_thread_id
+        )
+    for chat in (PLAIN_GROUP, PATIENT):
+        with pytest.raises(BadRequest, match=r"^The chat is not a forum$"):
+            await bot.create_forum_topic(chat, "Sujet")
+    with pytest.raises(BadRequest, match=r"^Title must be non-empty$"):
+        await bot.create_forum_topic(STAFF_GROUP, "   ")
+    with pytest.raises(BadRequest, match="longer than 128"):
+        await bot.create_forum_topic(STAFF_GROUP, "x" * 129)
+    await bot.create_forum_topic(STAFF_GROUP, "é" * 128)
+
+    assert staff_group.sent == []
+    assert staff_group.rejected[0].description == "Bad Request: message thread not found"
+    assert [t["name"] for t in staff_group.topics(STAFF_GROUP)] == ["Urgences", "é" * 128]
+    assert staff_group.topics(STAFF_GROUP)[0]["icon_color"] == 0xFB6F5F
+
+
+async def test_closing_reopening_and_renaming_topics_are_recorded(
+    staff_group: FakeTelegram, bot: Bot
+) -> None:
+    """close/reopen flip the state (a no-op change is TOPIC_NOT_MODIFIED); the admin bot may
+    still post in a closed topic."""
+    topic = await bot.create_forum_topic(STAFF_GROUP, "Dupont")
+    thread = topic.message_thread_id
+
+    assert await bot.close_forum_topic(STAFF_GROUP, thread)
+    assert staff_group.topics(STAFF_GROUP)[0]["closed"] is True
+    with pytest.raises(BadRequest, match=r"^Topic_not_modified$"):
+        await bot.close_forum_topic(STAFF_GROUP, thread)
+    await bot.send_message(STAFF_GROUP, "Dossier clos", message_thread_id=thread)
+    assert await bot.reopen_forum_topic(STAFF_GROUP, thread)
+    assert await bot.edit_forum_topic(STAFF_GROUP, thread, name="Dupont (rappel)")
+    with pytest.raises(BadRequest, match=r"^Topic_not_modified$"):
+        await bot.edit_forum_topic(STAFF_GROUP, thread, name="Dupont (rappel)")
+    with pytest.raises(BadRequest, match=r"^Topic_id_invalid$"):
+        await bot.close_forum_topic(STAFF_GROUP, thread + 99)
+    with pytest.raises(BadRequest, match=r"^The chat is not a forum$"):
+        await bot.close_forum_topic(PLAIN_GROUP, thread)
+
+    assert staff_group.topics(STAFF_GROUP) == [
+        {
+            "message_thread_id": thread,
+            "name": "Dupont (rappel)",
+            "icon_color": 0x6FB9F0,
+            "closed": False,
+        }
+    ]
+    # Each action is a service message, so message ids move on as on Telegram.
+    later = await bot.send_message(STAFF_GROUP, "Suite", message_thread_id=thread)
+    assert later.message_id == thread + 5
+
+
+async def test_a_staff_topic_message_arrives_as_ptb_parses_it(
+    staff_group: FakeTelegram, bot: Bot
+) -> None:
+    """A group command with @botusername in a topic: thread id, is_topic_message, sender and
+    a bot_command entity PTB's CommandHandler accepts; reply_text answers in the topic."""
+    topic = await bot.create_forum_topic(STAFF_GROUP, "Dupont")
+    thread = topic.message_thread_id
+    staff_group.push_group_message(
+        STAFF_GROUP, "/done@carebot_test_bot merci", from_user_id=NURSE, message_thread_id=thread
+    )
+    general = staff_group.push_group_message(STAFF_GROUP, "Qui est de garde ?", from_user_id=NURSE)
+    staff_group.push_group_message(
+        STAFF_GROUP,
+        "Moi",
+        from_user_id=NURSE,
+        reply_to_message_id=general["message"]["message_id"],
+    )
+
+    in_topic, in_general, reply = await bot.get_updates()
+
+    message = in_topic.message
+    assert message is not None and message.text == "/done@carebot_test_bot merci"
+    assert message.message_thread_id == thread and message.is_topic_message is True
+    assert message.chat.id == STAFF_GROUP and message.chat.type == "supergroup"
+    assert message.chat.is_forum is True and message.chat.title == "Équipe"
+    assert message.from_user is not None and message.from_user.id == NURSE
+    assert message.from_user.first_name == "Claire" and message.from_user.language_code == "fr"
+    assert message.entities[0].type == "bot_command"
+    assert message.entities[0].length == len("/done@carebot_test_bot")
+    assert message.reply_to_message and message.reply_to_message.forum_topic_created
+    assert CommandHandler("done", _noop).check_update(in_topic)
+    assert not CommandHandler("start", _noop).check_update(in_topic)
+
+    assert in_general.message and in_general.message.message_thread_id is None
+    assert not in_general.message.is_topic_message
+    # A reply chain in General has a thread id too, but it is no topic (PTB knows).
+    assert reply.message and reply.message.message_thread_id == in_general.message.message_id
+    assert not reply.message.is_topic_message
+
+    await message.reply_text("Noté")
+    await reply.message.reply_text("Merci")
+    assert [s.text for s in staff_group.sent_to_thread(STAFF_GROUP, thread)] == ["Noté"]
+    assert staff_group.sent_to(STAFF_GROUP)[-1].message_thread_id is None
+
+
+async def test_a_staff_member_presses_a_button_in_a_topic(
+    staff_group: FakeTelegram, bot: Bot
+) -> None:
+    """push_group_callback: the query comes from the staff member, on the topic message."""
+    topic = await bot.create_forum_topic(STAFF_GROUP, "Dupont")
+    asked = await bot.send_message(
+        STAFF_GROUP,
+        "Rappeler le patient ?",
+        message_thread_id=topic.message_thread_id,
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Oui", callback_data="call")]]),
+    )
+    staff_group.push_group_callback(STAFF_GROUP, "call", asked.message_id, from_user_id=NURSE)
+
+    (update,) = await bot.get_updates()
+    query = update.callback_query
+    assert query is not None and query.data == "call" and query.from_user.id == NURSE
+    assert query.message is not None and query.message.chat.id == STAFF_GROUP
+    assert query.message.message_id == asked.message_id
+    assert getattr(query.message, "message_thread_id", None) == topic.message_thread_id
+    assert await bot.answer_callback_query(query.id)
+    with pytest.raises(ValueError, match="add_user"):
+        staff_group.push_group_callback(STAFF_GROUP, "call", asked.message_id, from_user_id=1)
+    with pytest.raises(ValueError, match="push_group_message"):
+        staff_group.push_message(STAFF_GROUP, "wrong helper")
+
+
+async def test_get_chat_describes_private_chats_and_supergroups(
+    staff_group: FakeTelegram, bot: Bot
+) -> None:
+    """getChat answers a ChatFullInfo; unknown chats are "chat not found"."""
+    group = await bot.get_chat(STAFF_GROUP)
+    patient = await bot.get_chat(PATIENT)
+
+    assert isinstance(group, ChatFullInfo)
+    assert (group.type, group.title, group.is_forum) == ("supergroup", "Équipe", True)
+    assert (patient.type, patient.first_name) == ("private", "Patient")
+    assert (await bot.get_chat(PLAIN_GROUP)).is_forum is None
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
+        await bot.get_chat(-100555)
+
+
+async def test_a_group_takes_twenty_messages_a_minute() -> None:
+    """Besides one message a second per chat, a group takes 20 a minute, then 429."""
+    clock = ManualClock()
+    with running_fake_telegram(TOKEN, clock=clock) as fake:
+        fake.add_supergroup(STAFF_GROUP)
+        fake.add_chat(PATIENT)
+        async with Bot(TOKEN, base_url=fake.base_url) as bot:
+            for _ in range(20):
+                await bot.send_message(STAFF_GROUP, "point")
+                clock.now += 1.0
+            with pytest.raises(RetryAfter) as caught:
+                await bot.send_message(STAFF_GROUP, "un de trop")
+            assert caught.value.retry_after == timedelta(seconds=40)
+            await bot.send_message(PATIENT, "private chats are not group-limited")
+
+            clock.now += 40.0
+            await bot.send_message(STAFF_GROUP, "une minute après le premier")
+
+            fake.rate_limits = False
+            for _ in range(25):
+                await bot.send_message(STAFF_GROUP, "sans limite")
+    assert len(fake.sent_to(STAFF_GROUP)) == 46
+    assert [r.retry_after for r in fake.rejected] == [40]
+
+
+async def _noop(_update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A callback for handlers that are only asked whether they match."""
