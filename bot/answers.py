@@ -19,7 +19,6 @@ from bot.settings import Settings
 from clinic.config import ClinicConfig
 from clinic.loader import ConfigError
 from faq.answerer import Answer, QuestionPipeline, Reason
-from faq.llm import make_answerer
 from faq.loader import load_faq_file
 from faq.retrieval import FaqIndex
 from faq.triage import Emergency, emergency_reply, triage
@@ -39,9 +38,12 @@ class Knowledge:
     def _build(self, clinic: ClinicConfig) -> QuestionPipeline:
         faq = load_faq_file(self.path, clinic.clinic.languages)
         self.entries = len(faq.entries)
-        return QuestionPipeline(
-            FaqIndex.build(faq, clinic), make_answerer(self.settings, faq, clinic)
-        )
+        llm = None
+        if self.settings.anthropic_api_key is not None:
+            from faq.llm import make_answerer  # the SDK is loaded only when it is used
+
+            llm = make_answerer(self.settings, faq, clinic)
+        return QuestionPipeline(FaqIndex.build(faq, clinic), llm)
 
     @property
     def llm_enabled(self) -> bool:

@@ -84,4 +84,4 @@ class Translator:
         if minutes < 60:
             return self("format.minutes", minutes=minutes)
         hours, rest = divmod(minutes, 60)
-        return self("format.hours", hours=hours, minutes=f"{rest:02d}" if rest else "")
+        return self("format.hours", hours=hours, minutes=f"{rest:02d}" if rest else "").strip()

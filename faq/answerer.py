@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.nlu import normalize
-from faq.llm import LlmAnswerer, LlmFailure
+from faq.llm_result import LlmFailure
 from faq.medical import is_medical_question
 from faq.retrieval import FaqIndex
+
+if TYPE_CHECKING:
+    from faq.llm import LlmAnswerer
 
 AnswerKind = Literal["faq", "llm", "handoff"]
 

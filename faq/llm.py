@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Protocol
 
 import anthropic
@@ -41,6 +39,7 @@ from pydantic import SecretStr
 
 from clinic.config import ClinicConfig
 from faq.knowledge import KnowledgeEntry, build_knowledge
+from faq.llm_result import LlmFailure, LlmResult
 from faq.model import FaqFile
 from faq.privacy import mask_personal_data
 
@@ -58,24 +57,6 @@ MAX_QUESTION_CHARS = 1000
 TOOL_NAME = "answer"
 
 _LANGUAGE_NAMES = {"fr": "French", "en": "English"}
-
-
-@dataclass(frozen=True)
-class LlmResult:
-    """The model's reply: its text, the entries it rests on, whether a person should take over."""
-
-    answer: str
-    faq_ids: list[str]
-    needs_human: bool
-
-
-class LlmFailure(StrEnum):
-    """Why there is no usable reply."""
-
-    UNAVAILABLE = "unavailable"  # no client, an API error, or a timeout
-    MALFORMED = "malformed"  # no ``answer`` tool call, or one with wrong fields
-    UNCITED = "uncited"  # cites no known entry: not grounded
-    UNGROUNDED = "ungrounded"  # a number that is in none of the clinic's texts
 
 
 class LlmSettings(Protocol):

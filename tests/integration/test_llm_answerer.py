@@ -13,7 +13,8 @@ from structlog.testing import capture_logs
 
 from bot.settings import Settings
 from clinic.loader import load_clinic_file
-from faq.llm import LlmAnswerer, LlmFailure, LlmResult, make_answerer
+from faq.llm import LlmAnswerer, make_answerer
+from faq.llm_result import LlmFailure, LlmResult
 from faq.loader import load_faq_file
 from tests.fakes.anthropic_api import FAKE_API_KEY, FakeAnthropic, running_fake_anthropic
 
