@@ -4,7 +4,9 @@ Replies are normally sent by the channel right after their turn; the
 dispatcher sends what that could not (a 429, a crash, a network error) and,
 later, everything the scheduler plans. Rows are claimed (status "sending",
 committed) before sending, and on PostgreSQL two workers skip each other's
-locked rows, so no message goes out twice.
+locked rows, so two workers never send one message twice. A worker killed while
+sending may have handed a message to its channel without recording it: that
+one (at most one per chat being delivered) goes out again after the restart.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import String, cast, exists, literal
 from sqlmodel import col, select
 
 from bot.engine import Clock
@@ -28,22 +29,43 @@ from storage.models import Appointment, OutboxMessage, OutboxStatus, Patient
 
 log = structlog.get_logger("carebot.jobs")
 
-#: A message still "sending" after this long was lost with its worker: send it again.
+#: A message still "sending" this long after its claim was lost with its worker: send it
+#: again. Chats are delivered in parallel, so a crash may repeat at most one message per
+#: chat that was being delivered (its send may have reached the channel).
 STUCK_AFTER = timedelta(minutes=5)
 PLANNED_KINDS = ("reminder", "instructions", "noshow", "waitlist")
 
 
+#: Appointments planned per transaction: the sweep never holds the write lock for long.
+REPLAN_CHUNK = 500
+
+
 def replan_upcoming(database: Database, clinic: ClinicConfig, now: datetime) -> int:
-    """Make sure every upcoming appointment has its planned messages (new policy, a
-    missed plan); keys already in the outbox are left alone."""
-    added = 0
-    with database.unit_of_work() as uow:
-        statement = select(Appointment).where(
-            col(Appointment.status).in_(UPCOMING), col(Appointment.start) > now
-        )
-        for appointment in uow.session.exec(statement):
-            added += plan_appointment(uow, clinic, appointment, now)
-        uow.commit()
+    """Plan the messages of upcoming appointments that have none yet (a missed plan, or
+    appointments from before a policy existed), a chunk per transaction."""
+    key_prefix = literal("appt:") + cast(Appointment.id, String) + literal(":%")
+    planned = exists().where(col(OutboxMessage.idempotency_key).like(key_prefix))
+    added, last_id = 0, 0
+    while True:
+        with database.unit_of_work() as uow:
+            statement = (
+                select(Appointment)
+                .where(
+                    col(Appointment.status).in_(UPCOMING),
+                    col(Appointment.start) > now,
+                    col(Appointment.id) > last_id,
+                    ~planned,
+                )
+                .order_by(col(Appointment.id))
+                .limit(REPLAN_CHUNK)
+            )
+            chunk = list(uow.session.exec(statement))
+            for appointment in chunk:
+                added += plan_appointment(uow, clinic, appointment, now)
+            uow.commit()
+        if len(chunk) < REPLAN_CHUNK:
+            break
+        last_id = chunk[-1].id or 0
     if added:
         log.info("jobs.replanned", messages=added)
     return added
@@ -64,12 +86,12 @@ def _handoff_timers(database: Database, clinic: ClinicConfig, now: datetime) -> 
 
 
 def reclaim_stuck(database: Database, now: datetime) -> int:
-    """Put back messages a crashed worker left "sending" (at most that one may repeat)."""
+    """Put back messages a crashed worker left "sending" (in their original order: their
+    ``not_before`` is untouched)."""
     with database.unit_of_work() as uow:
         statement = select(OutboxMessage).where(
             OutboxMessage.status == OutboxStatus.SENDING.value,
-            # While sending, not_before is when the message was claimed.
-            col(OutboxMessage.not_before) < now - STUCK_AFTER,
+            col(OutboxMessage.claimed_at) < now - STUCK_AFTER,
         )
         stuck = list(uow.session.exec(statement))
         for message in stuck:
@@ -90,7 +112,14 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
     )
-    scheduler.add_job(dispatcher.run_once, "interval", seconds=2, id="dispatch")
+
+    async def dispatch() -> None:
+        # Keep going while batches come back full: a tick skipped while a long batch
+        # was still sending would leave the channel idle.
+        while await dispatcher.run_once() >= dispatcher.batch:
+            pass
+
+    scheduler.add_job(dispatch, "interval", seconds=2, id="dispatch")
 
     async def replan() -> None:
         await asyncio.to_thread(replan_upcoming, database, clinic(), clock())

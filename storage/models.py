@@ -196,6 +196,8 @@ class OutboxMessage(SQLModel, table=True):
     provider_message_id: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: When a worker took it for sending (to tell a dead worker's claim from a live one).
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ProcessedInbound(SQLModel, table=True):

@@ -625,13 +625,11 @@ class OutboxRepository:
         return list(self.session.exec(statement).all())
 
     def mark_sending(self, message_id: int, now: datetime | None = None) -> OutboxMessage:
-        """Mark a message as being handed to its channel (commit before sending). While
-        it is sending, ``not_before`` holds when it was claimed, so a worker that died
-        with it can be told from one still at work."""
+        """Mark a message as being handed to its channel (commit before sending); the claim
+        time tells a worker that died with it from one still at work."""
         message = self._get(message_id)
         message.status = OutboxStatus.SENDING.value
-        if now is not None:
-            message.not_before = now
+        message.claimed_at = now or _utcnow()
         self.session.flush()
         return message
 

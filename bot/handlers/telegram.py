@@ -193,7 +193,9 @@ class Pacing:
     """Telegram's limits: about 30 messages/s overall, about 1/s per chat (short bursts ok)."""
 
     def __init__(self, overall_per_second: float = 30, per_chat_burst: int = 3) -> None:
-        self.overall = AsyncLimiter(overall_per_second, 1)
+        # A bucket of one, refilled every 1/30 s: AsyncLimiter(30, 1) would let 30 through at
+        # once after a pause, then 30 more in the same second (bench/sweep.py saw 429s).
+        self.overall = AsyncLimiter(1, 1 / overall_per_second)
         self.per_chat_burst = per_chat_burst
         self._chats: dict[str, tuple[AsyncLimiter, float]] = {}
 
