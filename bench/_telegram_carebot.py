@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import sys
 
-from bot.handlers import telegram
+from bot import pacing
 
 
-async def _no_pacing(self: telegram.Pacing, chat_id: str) -> None:
+async def _no_pacing(self: pacing.Pacing, chat_id: str) -> None:
     """Never wait."""
 
 
 def main() -> None:
     """Lift the pacing, then run ``carebot run``."""
-    telegram.Pacing.__call__ = _no_pacing  # type: ignore[method-assign]
+    pacing.Pacing.__call__ = _no_pacing  # type: ignore[method-assign]
     from bot.cli import main as carebot
 
     sys.argv = ["carebot", "run"]

@@ -51,9 +51,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.delivery import Delivery, RetryLater, SendResult, Sent
-from bot.handlers.telegram import Pacing
 from bot.logs import configure_logging
 from bot.messages import Reply
+from bot.pacing import Pacing
 from bot.settings import DEFAULT_CLINIC_FILE
 from clinic.config import ClinicConfig
 from clinic.loader import load_clinic_file

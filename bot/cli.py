@@ -92,9 +92,10 @@ def run() -> None:
     from bot.runner import run_forever
 
     settings = Settings()
-    if not settings.telegram_enabled:
+    if not (settings.telegram_enabled or settings.whatsapp_enabled):
         typer.echo(
-            "No channel is configured: set TELEGRAM_BOT_TOKEN in .env (see .env.example), "
+            "No channel is configured: set TELEGRAM_BOT_TOKEN, or the WHATSAPP_* settings, "
+            "in .env (see .env.example), "
             "or talk to carebot in the terminal with `carebot chat`.",
             err=True,
         )

@@ -70,6 +70,10 @@ class Reply:
     remove_keyboard: bool = False
     #: A forum topic of the staff group (Telegram's message_thread_id).
     thread_id: int | None = None
+    #: A message we start (reminder, …): the channel may send it as this pre-approved
+    #: template with these values (WhatsApp, outside the 24-hour window).
+    template: str | None = None
+    template_values: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
@@ -89,6 +93,8 @@ class Reply:
             payload["remove_keyboard"] = True
         if self.thread_id is not None:
             payload["thread_id"] = self.thread_id
+        if self.template is not None:
+            payload["template"] = {"kind": self.template, "values": self.template_values}
         return payload
 
     @classmethod
@@ -108,4 +114,6 @@ class Reply:
             contact_button=payload.get("contact_button"),
             remove_keyboard=bool(payload.get("remove_keyboard", False)),
             thread_id=payload.get("thread_id"),
+            template=(payload.get("template") or {}).get("kind"),
+            template_values=dict((payload.get("template") or {}).get("values", {})),
         )

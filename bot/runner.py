@@ -7,10 +7,13 @@ import contextlib
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+import httpx
 import structlog
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import SecretStr
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -23,6 +26,7 @@ from bot.handlers.telegram import (
     webhook_secret,
 )
 from bot.handlers.telegram_staff import StaffDesk
+from bot.handlers.whatsapp import WhatsAppChannel, WhatsAppSender
 from bot.reload import ConfigWatcher
 from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
 from scheduler.dispatcher import OutboxDispatcher
@@ -73,7 +77,14 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         )
         await bot.initialize()
         senders.append(TelegramSender(bot))
+    if settings.whatsapp_enabled:
+        senders.append(whatsapp_sender(system))
     delivery = Delivery(system.database, senders, system.engine.clock, system.clinic)
+    whatsapp = (
+        WhatsAppChannel(system.engine, delivery, system.clinic)
+        if settings.whatsapp_enabled
+        else None
+    )
     secret = None
     staff: StaffDesk | None = None
     if bot is not None:
@@ -102,7 +113,13 @@ async def start(system: System, stop: asyncio.Event) -> Running:
     asyncio.get_running_loop().add_signal_handler(
         signal.SIGHUP, lambda: asyncio.ensure_future(asyncio.to_thread(watcher.reload))
     )
-    app = create_app(telegram=running.telegram, telegram_secret=secret)
+    app = create_app(
+        telegram=running.telegram,
+        telegram_secret=secret,
+        whatsapp=whatsapp,
+        whatsapp_app_secret=_secret(settings.whatsapp_app_secret),
+        whatsapp_verify_token=_secret(settings.whatsapp_verify_token),
+    )
     server = _Server(
         uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
     )
@@ -124,6 +141,43 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         llm="on" if system.knowledge.llm_enabled else "off: FAQ and clinic facts only",
     )
     return running
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def whatsapp_sender(system: System) -> WhatsAppSender:
+    """The Cloud API client, with the patient's language and 24-hour window from the database."""
+    settings = system.settings
+    client = httpx.AsyncClient(
+        base_url=settings.whatsapp_base_url,
+        headers={"Authorization": f"Bearer {_secret(settings.whatsapp_token)}"},
+        timeout=10,
+    )
+
+    def language_of(wa_id: str) -> str:
+        with system.database.unit_of_work(read_only=True) as uow:
+            patient = uow.patients.by_identity("whatsapp", wa_id)
+        return patient.language if patient else system.clinic().clinic.default_language
+
+    def window_open(wa_id: str) -> bool:
+        with system.database.unit_of_work(read_only=True) as uow:
+            last = uow.conversations.last_inbound_at("whatsapp", wa_id)
+        return last is not None and system.engine.clock() - last < WHATSAPP_WINDOW
+
+    return WhatsAppSender(
+        client,
+        phone_number_id=settings.whatsapp_phone_number_id or "",
+        language_of=language_of,
+        window_open=window_open,
+        templates=lambda: system.clinic().whatsapp,
+    )
+
+
+#: WhatsApp's customer-service window: free-form messages only this long after the
+#: patient's last message (a little less, to be safe from clock skew).
+WHATSAPP_WINDOW = timedelta(hours=23, minutes=55)
 
 
 async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:

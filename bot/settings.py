@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
 
-    whatsapp_access_token: SecretStr | None = None
+    whatsapp_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     def telegram_enabled(self) -> bool:
         """Whether a Telegram token is configured."""
         return self.telegram_bot_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether the WhatsApp Cloud API is configured (token, number, app secret)."""
+        return None not in (
+            self.whatsapp_token,
+            self.whatsapp_phone_number_id,
+            self.whatsapp_app_secret,
+        )
 
     @property
     def llm_enabled(self) -> bool:

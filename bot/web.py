@@ -7,16 +7,24 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import PlainTextResponse
 from telegram import Update
 
 from bot.handlers.telegram import TelegramChannel
+from bot.handlers.whatsapp import WhatsAppChannel, signature_ok
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
+WHATSAPP_WEBHOOK_PATH = "/whatsapp/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def create_app(
-    *, telegram: TelegramChannel | None = None, telegram_secret: str | None = None
+    *,
+    telegram: TelegramChannel | None = None,
+    telegram_secret: str | None = None,
+    whatsapp: WhatsAppChannel | None = None,
+    whatsapp_app_secret: str | None = None,
+    whatsapp_verify_token: str | None = None,
 ) -> FastAPI:
     """The FastAPI app for one carebot process."""
     app = FastAPI(title="carebot", docs_url=None, redoc_url=None, openapi_url=None)
@@ -43,4 +51,35 @@ def create_app(
             await telegram.process(update)
             return {"ok": True}
 
+    if whatsapp is not None and whatsapp_app_secret:
+        _whatsapp_routes(app, whatsapp, whatsapp_app_secret, whatsapp_verify_token or "")
+
     return app
+
+
+def _whatsapp_routes(app: FastAPI, channel: WhatsAppChannel, secret: str, verify: str) -> None:
+    @app.get(WHATSAPP_WEBHOOK_PATH)
+    async def whatsapp_verify(request: Request) -> PlainTextResponse:
+        """Meta's subscription handshake: echo the challenge if the verify token matches."""
+        query = request.query_params
+        token = query.get("hub.verify_token", "").encode()
+        if query.get("hub.mode") != "subscribe" or not verify:
+            raise HTTPException(status_code=403, detail="forbidden")
+        if not hmac.compare_digest(token, verify.encode()):
+            raise HTTPException(status_code=403, detail="forbidden")
+        return PlainTextResponse(query.get("hub.challenge", ""))
+
+    @app.post(WHATSAPP_WEBHOOK_PATH)
+    async def whatsapp_webhook(request: Request) -> dict[str, Any]:
+        """Messages and statuses from Meta; the signature is checked on the raw bytes first."""
+        raw = await request.body()
+        if not signature_ok(raw, request.headers.get("X-Hub-Signature-256"), secret):
+            raise HTTPException(status_code=403, detail="bad signature")
+        try:
+            payload = json.loads(raw)
+        except ValueError as error:
+            raise HTTPException(status_code=400, detail="not JSON") from error
+        if not isinstance(payload, dict):
+            raise HTTPException(status_code=400, detail="not a WhatsApp webhook")
+        await channel.process(payload)
+        return {"ok": True}

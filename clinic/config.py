@@ -364,6 +364,42 @@ class Staff(Strict):
     telegram_group_id: int | None = None
 
 
+TemplateKind = Literal["reminder", "instructions", "noshow", "waitlist"]
+TemplateValue = Literal["service", "practitioner", "when", "address", "text", "until"]
+#: The values each kind of message can fill its template with.
+TEMPLATE_VALUES: dict[str, frozenset[str]] = {
+    "reminder": frozenset({"service", "practitioner", "when", "address"}),
+    "instructions": frozenset({"service", "when", "text"}),
+    "noshow": frozenset({"service", "when"}),
+    "waitlist": frozenset({"service", "practitioner", "when", "until"}),
+}
+
+
+class WhatsAppTemplate(Strict):
+    """A pre-approved WhatsApp template: its name, its language codes, its body values."""
+
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    languages: dict[Language, str] = Field(min_length=1)
+    parameters: list[TemplateValue] = Field(default_factory=list)
+
+
+class WhatsAppTemplates(Strict):
+    """Templates for the messages carebot starts, used outside the 24-hour window."""
+
+    templates: dict[TemplateKind, WhatsAppTemplate] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _values_fit(self) -> WhatsAppTemplates:
+        for kind, template in self.templates.items():
+            extra = set(template.parameters) - TEMPLATE_VALUES[kind]
+            if extra:
+                allowed = ", ".join(sorted(TEMPLATE_VALUES[kind]))
+                raise ValueError(
+                    f"template '{kind}' cannot use {', '.join(sorted(extra))} — use {allowed}"
+                )
+        return self
+
+
 class ClinicConfig(Strict):
     """A whole ``clinic.yaml``."""
 
@@ -380,6 +416,7 @@ class ClinicConfig(Strict):
     waitlist: WaitlistPolicy = WaitlistPolicy()
     handoff: HandoffPolicy = HandoffPolicy()
     staff: Staff = Staff()
+    whatsapp: WhatsAppTemplates = WhatsAppTemplates()
 
     @property
     def zone(self) -> ZoneInfo:

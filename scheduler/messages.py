@@ -179,7 +179,12 @@ def _render_instructions(
         when=t.when(appointment.start),
         text=preparation.text.get(t.language),
     )
-    return Reply(text)
+    values = {
+        "service": clinic.service(appointment.service_id).name.get(t.language),
+        "when": t.when(appointment.start),
+        "text": preparation.text.get(t.language),
+    }
+    return Reply(text, template="instructions", template_values=values)
 
 
 def _render_reminder(clinic: ClinicConfig, appointment: Appointment, t: Translator) -> Reply:
@@ -198,7 +203,13 @@ def _render_reminder(clinic: ClinicConfig, appointment: Appointment, t: Translat
     )
     if appointment.status != AppointmentStatus.CONFIRMED.value:
         choices = (Choice(f"cf:{appointment.id}", t("reminder.confirm")), *choices)
-    return Reply(text, choices)
+    values = {
+        "service": service.name.get(t.language),
+        "practitioner": practitioner.name,
+        "when": t.when(appointment.start),
+        "address": clinic.clinic.address,
+    }
+    return Reply(text, choices, template="reminder", template_values=values)
 
 
 def _render_no_show(
@@ -240,7 +251,8 @@ def _render_no_show(
     )
     key = "noshow.first" if row.idempotency_key.endswith(":1") else "noshow.follow_up"
     service = clinic.service(appointment.service_id).name.get(t.language)
-    return Reply(t(key, service=service, when=t.when(appointment.start)), choices)
+    values = {"service": service, "when": t.when(appointment.start)}
+    return Reply(t(key, **values), choices, template="noshow", template_values=values)
 
 
 def _render_waitlist_offer(
@@ -257,18 +269,19 @@ def _render_waitlist_offer(
     if patient.opted_out or patient.erased_at is not None:
         return Drop("patient opted out")
     t = Translator(patient.language, clinic.zone)
-    text = t(
-        "waitlist.offer",
-        service=clinic.service(entry.service_id).name.get(t.language),
-        practitioner=clinic.practitioner(slot.practitioner_id).name,
-        when=t.when(slot.start),
-        until=t.time(entry.hold_until),
-    )
+    values = {
+        "service": clinic.service(entry.service_id).name.get(t.language),
+        "practitioner": clinic.practitioner(slot.practitioner_id).name,
+        "when": t.when(slot.start),
+        "until": t.time(entry.hold_until),
+    }
     choices = (
         Choice(f"wl:y:{entry.id}", t("waitlist.take")),
         Choice(f"wl:n:{entry.id}", t("waitlist.decline")),
     )
-    return Reply(text, choices)
+    return Reply(
+        t("waitlist.offer", **values), choices, template="waitlist", template_values=values
+    )
 
 
 #: How far the no-show message looks for free slots to offer.

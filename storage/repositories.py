@@ -527,6 +527,14 @@ class ConversationRepository:
         )
         return self.session.exec(statement).one()
 
+    def last_inbound_at(self, channel: str, external_id: str) -> datetime | None:
+        """When the chat last had a turn (the patient's last message), if ever."""
+        statement = select(Conversation.updated_at).where(
+            Conversation.channel == channel, Conversation.external_id == external_id
+        )
+        value = self.session.exec(statement).first()
+        return utc(value) if value is not None else None
+
     def get(self, conversation_id: int) -> Conversation | None:
         """The conversation with this id, if any (not locked)."""
         return self.session.get(Conversation, conversation_id)
@@ -656,6 +664,30 @@ class OutboxRepository:
             message.status = OutboxStatus.PENDING.value
             message.not_before = retry_at
         self.session.flush()
+
+    def by_provider_id(self, provider_message_id: str) -> OutboxMessage | None:
+        """The message the channel knows by this id (e.g. WhatsApp's wamid)."""
+        statement = select(OutboxMessage).where(
+            OutboxMessage.provider_message_id == provider_message_id
+        )
+        return self.session.exec(statement).first()
+
+    def latest_with_choices(self, channel: str, external_id: str) -> OutboxMessage | None:
+        """The last reply with buttons sent to a chat (for paging a long list)."""
+        statement = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.external_id == external_id,
+                OutboxMessage.status == OutboxStatus.SENT.value,
+            )
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(20)
+        )
+        for message in self.session.exec(statement):
+            if message.payload.get("choices"):
+                return message
+        return None
 
     def mark_dropped(self, message_id: int, reason: str) -> None:
         """A due message that no longer makes sense: cancelled, with the reason kept."""

@@ -12,14 +12,12 @@ import asyncio
 import hashlib
 import hmac
 import os
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
 from typing import TypeVar
 
 import structlog
-from aiolimiter import AsyncLimiter
 from telegram import Bot as TelegramBot
 from telegram import (
     BotCommand,
@@ -48,6 +46,7 @@ from bot.engine import Engine
 from bot.handlers.telegram_staff import StaffDesk
 from bot.i18n import LANGUAGES, catalogue
 from bot.messages import Choice, Inbound, InboundKind, Reply
+from bot.pacing import Pacing
 
 # PTB 22.2+ warns whenever a time period is read as an int -- even inside RetryAfter's own
 # constructor, so under warnings-as-errors a 429 surfaced as a warning instead of RetryAfter.
@@ -187,33 +186,6 @@ def _retry_seconds(error: RetryAfter) -> float:
     """Seconds Telegram asked us to wait (a timedelta with PTB_TIMEDELTA, an int without)."""
     value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-class Pacing:
-    """Telegram's limits: about 30 messages/s overall, about 1/s per chat (short bursts ok)."""
-
-    def __init__(self, overall_per_second: float = 30, per_chat_burst: int = 3) -> None:
-        # A bucket of one, refilled every 1/30 s: AsyncLimiter(30, 1) would let 30 through at
-        # once after a pause, then 30 more in the same second (bench/sweep.py saw 429s).
-        self.overall = AsyncLimiter(1, 1 / overall_per_second)
-        self.per_chat_burst = per_chat_burst
-        self._chats: dict[str, tuple[AsyncLimiter, float]] = {}
-
-    def chat(self, chat_id: str) -> AsyncLimiter:
-        """The limiter of one chat (forgotten after a minute without sends)."""
-        now = time.monotonic()
-        if len(self._chats) > 10_000:
-            self._chats = {k: v for k, v in self._chats.items() if now - v[1] < 60}
-        limiter = self._chats.get(chat_id, (None, 0.0))[0]
-        if limiter is None:
-            limiter = AsyncLimiter(self.per_chat_burst, self.per_chat_burst)
-        self._chats[chat_id] = (limiter, now)
-        return limiter
-
-    async def __call__(self, chat_id: str) -> None:
-        """Wait until one more message may go to ``chat_id``."""
-        await self.chat(chat_id).acquire()
-        await self.overall.acquire()
 
 
 class TelegramSender:

@@ -493,3 +493,12 @@ def test_unclosed_quote_points_where_it_opens():
     assert problem.line == line_of(text, 'release_after: "24h')
     assert problem.message == "YAML syntax error: quoted text never closed"
     assert "close the quote" in problem.hint
+
+
+def test_a_whatsapp_template_using_an_unknown_value_is_reported_at_its_line() -> None:
+    """A template mapping must use values the message has (check-config catches typos)."""
+    text = SAMPLE.replace("parameters: [when, practitioner, address]", "parameters: [when, phone]")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "[when, phone]" in row)
+    problems = load_clinic(text, "clinic.yaml")
+    assert isinstance(problems, list)
+    assert any(p.line == line and "whatsapp.templates.reminder" in p.field for p in problems)
