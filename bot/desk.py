@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.i18n import Translator
+from bot.messages import Choice, Reply
 from clinic.config import ClinicConfig
 from clinic.model import Busy, PartOfDay, Slot
 from clinic.slots import BusyCalendar, free_days, next_free_slots, slot_is_bookable
@@ -18,6 +20,8 @@ from scheduler.messages import plan_appointment, unplan_appointment
 from storage.db import UnitOfWork
 from storage.models import Appointment, AppointmentStatus, Patient, WaitlistStatus
 from storage.repositories import SlotTaken
+
+CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "terminal": "terminal"}
 
 #: Busy intervals are loaded a window at a time, a short one first: most searches end in
 #: it, and loading busy time is most of a search's cost.
@@ -198,6 +202,49 @@ class Desk:
             self.uow.patients.update(patient.id, display_name=name)
         if phone:
             self.uow.patients.update(patient.id, phone=phone)
+            self.offer_link(patient)
+
+    def offer_link(self, patient: Patient) -> None:
+        """The same phone number is known from another channel: ask there (where that
+        person proves they are) whether to join the two into one patient."""
+        if patient.id is None or patient.phone is None:
+            return
+        for other in self.uow.patients.by_phone(patient.phone):
+            identities = self.uow.patients.identities(other.id or 0)
+            mine = {i.channel for i in self.uow.patients.identities(patient.id)}
+            if other.id == patient.id or not identities or identities[-1].channel in mine:
+                continue
+            target = identities[-1]
+            t = Translator(other.language, self.clinic.zone)
+            channel = sorted(mine)[0] if mine else "?"
+            choices = (
+                Choice(f"lk:y:{patient.id}", t("link.yes")),
+                Choice(f"lk:n:{patient.id}", t("link.no")),
+            )
+            self.uow.outbox.enqueue(
+                idempotency_key=f"link:{patient.id}:{other.id}",
+                channel=target.channel,
+                external_id=target.external_id,
+                kind="reply",
+                payload=Reply(
+                    t("link.ask", channel=CHANNEL_NAMES.get(channel, channel)), choices
+                ).to_payload(),
+                not_before=self.now,
+                patient_id=other.id,
+                now=self.now,
+            )
+            return
+
+    def link(self, patient: Patient, other_id: int) -> bool:
+        """This patient confirms the other record (same phone) is them: join them."""
+        other = self.uow.patients.get(other_id)
+        if patient.id is None or other is None or other.phone != patient.phone or not other.phone:
+            return False
+        self.uow.patients.merge(other_id, patient.id, self.now)
+        self.uow.audit.record(
+            "patient", "patient.linked", f"patient:{patient.id}", {"merged": other_id}, self.now
+        )
+        return True
 
     def waitlist_done(self, entry_id: int) -> None:
         """The patient took the time offered from the waitlist: stop waiting."""

@@ -216,6 +216,30 @@ class PatientRepository:
         )
         return list(self.session.exec(statement).all())
 
+    def by_phone(self, phone: str) -> list[Patient]:
+        """Patients (not erased) with this E.164 phone number."""
+        statement = select(Patient).where(Patient.phone == phone, col(Patient.erased_at).is_(None))
+        return list(self.session.exec(statement).all())
+
+    def merge(self, source_id: int, target_id: int, now: datetime) -> None:
+        """Make ``source`` part of ``target``: its identities, conversations, appointments,
+        waitlist and messages move over; ``source`` stays as an empty, closed record."""
+        for model in (ChannelIdentity, Conversation, Appointment, WaitlistEntry, OutboxMessage):
+            statement = (
+                update(model)
+                .where(col(model.patient_id) == source_id)
+                .values(patient_id=target_id)
+                .execution_options(synchronize_session="fetch")
+            )
+            self.session.exec(statement)
+        source = self.get(source_id)
+        if source is not None:
+            source.display_name = None
+            source.phone = None
+            source.erased_at = now
+            self.session.add(source)
+        self.session.flush()
+
     def update(
         self,
         patient_id: int,

@@ -131,6 +131,15 @@ def when_team_answers(ctx: TurnContext) -> str:
     return ctx.t("handoff.from", when=ctx.t.when(opening))
 
 
+def link_accounts(ctx: TurnContext, data: str) -> Outcome:
+    """ "Is this you on WhatsApp too?" — yes joins the two records, no leaves them apart."""
+    _, answer, other = [*data.split(":"), "", ""][:3]
+    if answer == "y" and other.isdigit() and ctx.desk.link(ctx.patient, int(other)):
+        ctx.events.append("patient.linked")
+        return say(IDLE, Reply(ctx.t("link.done"), menu_choices(ctx)))
+    return say(IDLE, Reply(ctx.t("link.refused"), menu_choices(ctx)))
+
+
 def opt_out(ctx: TurnContext) -> Outcome:
     """/stop or "STOP": no more reminders or other messages we start."""
     ctx.desk.set_opted_out(ctx.patient, True)

@@ -87,6 +87,8 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
         return booking.start_at_slot(ctx, data)
     if data.startswith("wl:"):
         return waitlist.handle(ctx, data)
+    if data.startswith("lk:"):
+        return menu.link_accounts(ctx, data)
     language = data.removeprefix("lang:")
     if data.startswith("lang:") and language in ctx.clinic.clinic.languages:
         return menu.switch_language(ctx, language, state)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import structlog
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.engine import Engine
 from bot.logs import configure_logging
@@ -21,7 +21,7 @@ from clinic.config import ClinicConfig
 from clinic.loader import load_clinic_file
 from clinic.model import Slot
 from storage.db import Database
-from storage.models import Appointment, TurnLog
+from storage.models import Appointment, OutboxMessage, TurnLog
 from tests.chat import MovableClock, ScriptedPatient, plain
 
 #: Wednesday 2 December 2026, 09:00 in Paris.
@@ -405,3 +405,32 @@ def test_stop_opts_out_and_start_opts_back_in(alice: ScriptedPatient, engine: En
     assert not opted_out()
     alice.says("/stop")
     assert opted_out()
+
+
+def test_the_same_person_on_two_channels_is_linked_once_they_confirm(
+    engine: Engine, clock: MovableClock
+) -> None:
+    """Alice booked on Telegram; booking on WhatsApp with the same number asks her, on
+    Telegram, whether it is her; once she says yes, either side lists both appointments."""
+    on_telegram = ScriptedPatient(engine, "555", channel="telegram")
+    book_gp(on_telegram)
+    on_whatsapp = ScriptedPatient(engine, "33612345678", channel="whatsapp")
+    on_whatsapp.says("/book")
+    on_whatsapp.presses("Vaccination")
+    on_whatsapp.presses("Sophie Petit")
+    on_whatsapp.press_data(on_whatsapp.choices[2].data)
+    on_whatsapp.press_data(on_whatsapp.choices[0].data)
+    on_whatsapp.says("Alice Martin")
+    on_whatsapp.says("06 12 34 56 78")
+    on_whatsapp.presses("Confirmer")
+    with engine.database.unit_of_work(read_only=True) as uow:
+        ask = uow.session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.idempotency_key).startswith("link:"))
+        ).one()
+    assert ask.channel == "telegram" and ask.external_id == "555"
+    assert "sur WhatsApp" in ask.payload["text"]
+    yes = ask.payload["choices"][0][0]
+    on_telegram.press_data(yes)
+    assert on_telegram.sees("vos deux comptes n'en font plus qu'un")
+    on_whatsapp.says("mes rendez-vous")
+    assert on_whatsapp.text.count(" — ") == 2, on_whatsapp.text
