@@ -8,27 +8,22 @@ Bot API on 127.0.0.1 plays Telegram and its users.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.bootstrap import System, bootstrap
 from bot.runner import Running, start, stop_running
 from bot.settings import Settings
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from storage.models import OutboxMessage, Patient, ProcessedInbound
+from tests.e2e.turns import turn_done
 from tests.fakes.telegram_api import FakeTelegram, SentMessage, running_fake_telegram
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import free_port
 
 
 @pytest.fixture
@@ -44,7 +39,7 @@ def _settings(fake: FakeTelegram, tmp_path: Path, **extra: object) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'carebot.db'}",
         telegram_bot_token=fake.token,
         telegram_base_url=fake.base_url,
-        web_port=_free_port(),
+        web_port=free_port(),
         **extra,  # type: ignore[arg-type]
     )
 
@@ -73,21 +68,10 @@ class TelegramPatient:
 
     async def _settled(self, update: dict[str, object]) -> list[SentMessage]:
         """Wait until the update was processed and its replies left the outbox."""
-        update_id = int(str(update["update_id"]))
-        key = f"reply:telegram:{update_id}:"
-
-        def done() -> bool:
-            with self.system.database.unit_of_work(read_only=True) as uow:
-                processed = uow.session.get(ProcessedInbound, ("telegram", str(update_id)))
-                pending = uow.session.exec(
-                    select(OutboxMessage).where(
-                        col(OutboxMessage.idempotency_key).startswith(key),
-                        col(OutboxMessage.status).in_(("pending", "sending")),
-                    )
-                ).first()
-            return processed is not None and pending is None
-
-        await self.fake.wait_for_async(done, timeout=10)
+        update_id = str(update["update_id"])
+        await self.fake.wait_for_async(
+            lambda: turn_done(self.system.database, "telegram", update_id), timeout=10
+        )
         new = self.fake.sent_to(self.chat_id)[self.seen :]
         self.seen += len(new)
         return [m for m in new if m.method in ("sendMessage", "sendDocument")]
@@ -290,7 +274,7 @@ async def test_webhook_mode_rejects_forged_calls_and_processes_real_ones(
 ) -> None:
     """With TELEGRAM_WEBHOOK_URL set, updates arrive by webhook with the secret header;
     a call without it, or with a wrong one, gets 403 and is not processed."""
-    port = _free_port()
+    port = free_port()
     settings = _settings(fake, tmp_path, telegram_webhook_url=f"http://127.0.0.1:{port}")
     settings = settings.model_copy(update={"web_port": port})
     async with carebot(settings) as (system, _):

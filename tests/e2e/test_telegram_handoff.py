@@ -4,7 +4,6 @@ stays quiet meanwhile, and /done gives the conversation back. Real PTB client, f
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,16 +17,11 @@ from bot.settings import DEFAULT_CLINIC_FILE, Settings
 from storage.models import AuditLog
 from tests.e2e.test_telegram import TelegramPatient, texts
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
+from tests.ports import free_port
 
 GROUP = -1001234567890
 CLAIRE = 777
 STRANGER = 888
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ async def carebot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[System]:
         clinic_file=clinic_file,
         telegram_bot_token=fake.token,
         telegram_base_url=fake.base_url,
-        web_port=_free_port(),
+        web_port=free_port(),
     )
     system = bootstrap(settings, configure_logs=False)
     running = await start(system, asyncio.Event())

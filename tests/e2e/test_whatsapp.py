@@ -7,14 +7,13 @@ its webhooks, enforces Meta's limits and the 24-hour window.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.bootstrap import System, bootstrap
 from bot.runner import start, stop_running
@@ -22,7 +21,9 @@ from bot.settings import DEFAULT_CLINIC_FILE, Settings
 from bot.web import WHATSAPP_WEBHOOK_PATH
 from storage.models import OutboxMessage, ProcessedInbound
 from tests.chat import MovableClock
+from tests.e2e.turns import turn_done
 from tests.fakes.whatsapp_api import FakeWhatsApp, SentMessage, running_fake_whatsapp, sign
+from tests.ports import free_port
 
 STAFF_GROUP = -1007770001
 #: Wednesday 2 December 2026, 09:00 in Paris.
@@ -35,12 +36,6 @@ whatsapp:
       languages: {fr: fr, en: en_US}
       parameters: [when, practitioner, address]
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _clinic_file(tmp_path: Path, extra_gps: int = 0) -> Path:
@@ -72,7 +67,7 @@ async def carebot(
 ) -> AsyncIterator[tuple[System, FakeWhatsApp, MovableClock, int]]:
     """carebot with WhatsApp on, the fake Graph API sending it webhooks, a shared clock."""
     clock = MovableClock(START)
-    port = _free_port()
+    port = free_port()
     with running_fake_whatsapp(
         webhook_url=f"http://127.0.0.1:{port}{WHATSAPP_WEBHOOK_PATH}",
         clock=lambda: clock.now.timestamp(),
@@ -106,20 +101,9 @@ class WhatsAppPatient:
         self.seen = 0
 
     async def _settled(self, wamid: str) -> list[SentMessage]:
-        key = f"reply:whatsapp:{wamid}:"
-
-        def done() -> bool:
-            with self.system.database.unit_of_work(read_only=True) as uow:
-                processed = uow.session.get(ProcessedInbound, ("whatsapp", wamid))
-                pending = uow.session.exec(
-                    select(OutboxMessage).where(
-                        col(OutboxMessage.idempotency_key).startswith(key),
-                        col(OutboxMessage.status).in_(("pending", "sending")),
-                    )
-                ).first()
-            return processed is not None and pending is None
-
-        await self.fake.wait_for_async(done, timeout=10)
+        await self.fake.wait_for_async(
+            lambda: turn_done(self.system.database, "whatsapp", wamid), timeout=10
+        )
         new = self.fake.sent_to(self.wa_id)[self.seen :]
         self.seen += len(new)
         return new

@@ -41,7 +41,6 @@ import contextlib
 import hashlib
 import json
 import re
-import socket
 import threading
 import time
 import uuid
@@ -50,11 +49,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
+
+from tests.fakes.serving import serve_in_thread
 
 JsonDict = dict[str, Any]
 
@@ -389,36 +389,12 @@ def _error(
 def running_fake_anthropic(*, api_key: str = FAKE_API_KEY) -> Iterator[FakeAnthropic]:
     """Serve a :class:`FakeAnthropic` on 127.0.0.1 (a free port) for the ``with`` block."""
     fake = FakeAnthropic(api_key=api_key)
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            fake.build_app(),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            ws="none",
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="fake-anthropic", daemon=True
-        )
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the fake Anthropic server did not start")
-                time.sleep(0.005)
-            fake.base_url = f"http://127.0.0.1:{port}"
-            yield fake
-        finally:
-            fake._closing = True  # ends stalled requests at once
-            server.should_exit = True
-            thread.join(timeout=10)
-    finally:
-        sock.close()
+
+    def close() -> None:
+        fake._closing = True  # ends stalled requests at once
+
+    with serve_in_thread(
+        fake.build_app(), name="fake-anthropic", on_close=close, lifespan="off"
+    ) as port:
+        fake.base_url = f"http://127.0.0.1:{port}"
+        yield fake

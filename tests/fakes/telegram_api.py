@@ -49,19 +49,20 @@ import html
 import json
 import math
 import re
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from tests.fakes.multipart import header_param, parse_multipart
+from tests.fakes.serving import serve_in_thread
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -344,14 +345,6 @@ class _Webhook:
     allowed_updates: list[str] | None
     last_error_date: int | None = None
     last_error_message: str | None = None
-
-
-@dataclass
-class _Part:
-    name: str
-    filename: str | None
-    content_type: str | None
-    data: bytes = field(repr=False)
 
 
 class FakeTelegram:
@@ -1734,41 +1727,14 @@ def running_fake_telegram(
     sleeping.
     """
     fake = FakeTelegram(token, clock=clock or time.monotonic)
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
-    # and without it every keep-alive request waits ~40 ms (Nagle + delayed ACK).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            fake.app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            ws="none",
-            lifespan="on",
-            timeout_graceful_shutdown=2,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="fake-telegram", daemon=True
-        )
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the fake Telegram server did not start")
-                time.sleep(0.005)
-            fake.api_root = f"http://127.0.0.1:{port}"
-            fake.base_url = f"{fake.api_root}/bot"
-            yield fake
-        finally:
-            fake._closing = True  # ends waiting long polls at once
-            server.should_exit = True
-            thread.join(timeout=10)
-    finally:
-        sock.close()
+
+    def close() -> None:
+        fake._closing = True  # ends waiting long polls at once
+
+    with serve_in_thread(fake.app, name="fake-telegram", on_close=close) as port:
+        fake.api_root = f"http://127.0.0.1:{port}"
+        fake.base_url = f"{fake.api_root}/bot"
+        yield fake
 
 
 # ---------------------------------------------------------------------- parsing
@@ -1794,7 +1760,10 @@ async def _read_params(request: Request) -> tuple[JsonDict, dict[str, UploadedFi
     elif mime == "application/x-www-form-urlencoded":
         params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     elif mime == "multipart/form-data":
-        for part in _parse_multipart(body, _header_param(content_type, "boundary") or ""):
+        boundary = header_param(content_type, "boundary")
+        if not boundary:
+            raise TelegramApiError(400, "Bad Request: can't parse multipart/form-data")
+        for part in parse_multipart(body, boundary):
             if part.filename is None:
                 params[part.name] = part.data.decode("utf-8")
             else:
@@ -1802,42 +1771,6 @@ async def _read_params(request: Request) -> tuple[JsonDict, dict[str, UploadedFi
                     part.name, part.filename, part.content_type, part.data
                 )
     return params, files
-
-
-def _parse_multipart(body: bytes, boundary: str) -> list[_Part]:
-    """Split a multipart/form-data body; the data of each part is kept byte for byte."""
-    if not boundary:
-        raise TelegramApiError(400, "Bad Request: can't parse multipart/form-data")
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    parts: list[_Part] = []
-    for chunk in (b"\r\n" + body).split(delimiter)[1:]:
-        if chunk.startswith(b"--"):
-            break
-        head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8").split("\r\n"):
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        disposition = headers.get("content-disposition", "")
-        parts.append(
-            _Part(
-                name=_header_param(disposition, "name") or "",
-                filename=_header_param(disposition, "filename"),
-                content_type=headers.get("content-type"),
-                data=data,
-            )
-        )
-    return parts
-
-
-def _header_param(header: str, name: str) -> str | None:
-    """A ``; name="value"`` parameter of a header, unescaped as httpx escapes it."""
-    match = re.search(rf';\s*{name}=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))', header)
-    if match is None:
-        return None
-    if match.group(1) is not None:
-        return unquote(re.sub(r"\\(.)", r"\1", match.group(1)))
-    return match.group(2)
 
 
 def _json_param(params: JsonDict, name: str, error: str) -> Any:

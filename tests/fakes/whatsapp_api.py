@@ -52,19 +52,19 @@ import itertools
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import unquote
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from tests.fakes.multipart import Part, header_param, parse_multipart
+from tests.fakes.serving import serve_in_thread
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -844,12 +844,12 @@ class FakeWhatsApp:
         try:
             self._check_request(request)
             content_type = request.headers.get("content-type", "")
-            boundary = _header_param(content_type, "boundary")
+            boundary = header_param(content_type, "boundary")
             if not content_type.lower().startswith("multipart/form-data") or not boundary:
                 raise _invalid_parameter(FILE_REQUIRED)
             fields: dict[str, str] = {}
-            upload: _Part | None = None
-            for part in _parse_multipart(await request.body(), boundary):
+            upload: Part | None = None
+            for part in parse_multipart(await request.body(), boundary):
                 if part.filename is None:
                     fields[part.name] = part.data.decode()
                 elif part.name == "file":
@@ -1019,48 +1019,6 @@ def _str_or_none(value: Any) -> str | None:
 # ---------------------------------------------------------------------- multipart
 
 
-@dataclass
-class _Part:
-    name: str
-    filename: str | None
-    content_type: str | None
-    data: bytes = field(repr=False)
-
-
-def _parse_multipart(body: bytes, boundary: str) -> list[_Part]:
-    """Split a multipart/form-data body; each part's data is kept byte for byte."""
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    parts: list[_Part] = []
-    for chunk in (b"\r\n" + body).split(delimiter)[1:]:
-        if chunk.startswith(b"--"):
-            break
-        head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8").split("\r\n"):
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-        disposition = headers.get("content-disposition", "")
-        parts.append(
-            _Part(
-                name=_header_param(disposition, "name") or "",
-                filename=_header_param(disposition, "filename"),
-                content_type=headers.get("content-type"),
-                data=data,
-            )
-        )
-    return parts
-
-
-def _header_param(header: str, name: str) -> str | None:
-    """A ``; name="value"`` parameter of a header, unescaped as httpx escapes it."""
-    match = re.search(rf';\s*{name}=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))', header)
-    if match is None:
-        return None
-    if match.group(1) is not None:
-        return unquote(re.sub(r"\\(.)", r"\1", match.group(1)))
-    return match.group(2)
-
-
 # ---------------------------------------------------------------------- server
 
 
@@ -1085,37 +1043,10 @@ def running_fake_whatsapp(
         webhook_url=webhook_url,
         clock=clock or time.time,
     )
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
-    # and without it every keep-alive request waits ~40 ms (Nagle + delayed ACK).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            fake.app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            ws="none",
-            lifespan="on",
-            timeout_graceful_shutdown=2,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="fake-whatsapp", daemon=True
-        )
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the fake WhatsApp server did not start")
-                time.sleep(0.005)
-            fake.base_url = f"http://127.0.0.1:{port}/{GRAPH_VERSION}"
-            yield fake
-        finally:
-            fake._closing = True
-            server.should_exit = True
-            thread.join(timeout=10)
-    finally:
-        sock.close()
+
+    def close() -> None:
+        fake._closing = True
+
+    with serve_in_thread(fake.app, name="fake-whatsapp", on_close=close) as port:
+        fake.base_url = f"http://127.0.0.1:{port}/{GRAPH_VERSION}"
+        yield fake
