@@ -207,6 +207,56 @@ def reminders_preview(
     typer.echo(f"{len(lines)} message{'s' if len(lines) != 1 else ''} planned.")
 
 
+patients_app = typer.Typer(help="Patients' data: export and erasure.", no_args_is_help=True)
+app.add_typer(patients_app, name="patients")
+
+
+@patients_app.command("export")
+def patients_export(
+    patient_id: int = typer.Argument(..., help="The patient's number."),
+) -> None:
+    """Print everything stored about a patient (what /mydata sends them)."""
+    from bot.engine import system_clock
+    from bot.privacy import export_patient
+
+    system = _bootstrap(_quiet_settings())
+    with system.database.unit_of_work() as uow:
+        patient = uow.patients.get(patient_id)
+        if patient is None:
+            typer.echo(f"Patient {patient_id}: no such patient.", err=True)
+            raise typer.Exit(1)
+        document = export_patient(uow, system.clinic(), patient_id, patient.language)
+        uow.audit.record(
+            "operator", "privacy.exported", f"patient:{patient_id}", {}, system_clock()
+        )
+        uow.commit()
+    typer.echo(document.content.decode("utf-8"))
+
+
+@patients_app.command("forget")
+def patients_forget(
+    patient_id: int = typer.Argument(..., help="The patient's number."),
+    yes: bool = typer.Option(False, "--yes", help="Really erase: this cannot be undone."),
+) -> None:
+    """Erase a patient: cancel their upcoming appointments and delete what identifies them."""
+    from bot.engine import system_clock
+    from bot.privacy import forget_patient
+    from storage.repositories import NotFoundError
+
+    if not yes:
+        typer.echo(f"This erases patient {patient_id} for good: add --yes to do it.", err=True)
+        raise typer.Exit(1)
+    system = _bootstrap(_quiet_settings())
+    try:
+        with system.database.unit_of_work() as uow:
+            cancelled = forget_patient(uow, system.clinic(), patient_id, system_clock(), "operator")
+            uow.commit()
+    except NotFoundError as error:
+        typer.echo(f"Patient {patient_id}: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Patient {patient_id} erased; {len(cancelled)} upcoming appointment(s) cancelled.")
+
+
 def _quiet_settings() -> Settings:
     """Settings for one-shot commands: warnings only in the logs."""
     settings = Settings()

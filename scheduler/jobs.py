@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from bot.engine import Clock
 from bot.handoff import handoff_timers
+from bot.privacy import purge_old_messages
 from clinic.config import ClinicConfig
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.messages import UPCOMING, plan_appointment
@@ -102,6 +103,16 @@ def reclaim_stuck(database: Database, now: datetime) -> int:
     return len(stuck)
 
 
+def purge_old(database: Database, now: datetime) -> int:
+    """The retention sweep: old delivered messages and processed-message records go."""
+    with database.unit_of_work() as uow:
+        purged = purge_old_messages(uow, now)
+        uow.commit()
+    if purged:
+        log.info("jobs.purged", rows=purged)
+    return purged
+
+
 def build_scheduler(
     database: Database,
     clinic: Callable[[], ClinicConfig],
@@ -137,6 +148,11 @@ def build_scheduler(
     scheduler.add_job(handoffs, "interval", minutes=1, id="handoff-timers")
     scheduler.add_job(waitlist, "interval", minutes=1, id="waitlist")
     scheduler.add_job(reclaim, "interval", minutes=1, id="reclaim")
+
+    async def retention() -> None:
+        await asyncio.to_thread(purge_old, database, clock())
+
+    scheduler.add_job(retention, "interval", days=1, id="retention", next_run_time=clock())
     return scheduler
 
 

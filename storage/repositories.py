@@ -8,6 +8,7 @@ clock, except where a default is noted, so tests move time by passing it.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, update
+from sqlalchemy import Table, delete, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import flag_modified
@@ -271,6 +272,29 @@ class PatientRepository:
         self.session.flush()
         return patient
 
+    def conversations(self, patient_id: int) -> list[Conversation]:
+        """Every conversation (chat) of a patient, oldest first."""
+        statement = (
+            select(Conversation)
+            .where(Conversation.patient_id == patient_id)
+            .order_by(col(Conversation.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    def erase(self, patient_id: int, now: datetime) -> None:
+        """Cut every tie between a patient's records and the person: their identities,
+        consents and waits go, their chats keep only a random name, the patient row is
+        emptied (appointments, turn counts and handoffs stay, now anonymous)."""
+        for model in (ChannelIdentity, ConsentRecord, WaitlistEntry):
+            statement = delete(model).where(col(model.patient_id) == patient_id)
+            self.session.exec(statement.execution_options(synchronize_session="fetch"))
+        for conversation in self.conversations(patient_id):
+            conversation.external_id = f"erased:{secrets.token_hex(12)}"
+            conversation.flow, conversation.step, conversation.data = "menu", "idle", {}
+            flag_modified(conversation, "data")
+            self.session.add(conversation)
+        self.update(patient_id, display_name=None, phone=None, opted_out=True, erased_at=now)
+
 
 class AppointmentRepository:
     """Appointments, the slot claims that keep them apart, and their history."""
@@ -511,6 +535,15 @@ class AppointmentRepository:
             )
         )
 
+    def of_patient(self, patient_id: int) -> list[Appointment]:
+        """Every appointment of a patient, past and future, in time order."""
+        statement = (
+            select(Appointment)
+            .where(Appointment.patient_id == patient_id)
+            .order_by(col(Appointment.start), col(Appointment.id))
+        )
+        return list(self.session.exec(statement).all())
+
 
 class ConversationRepository:
     """Conversation state, one row per chat."""
@@ -593,6 +626,16 @@ class InboundRepository:
             delete(ProcessedInbound).where(col(ProcessedInbound.processed_at) < cutoff)
         )
         return result.rowcount
+
+    def forget(self, channel: str, message_ids: Collection[str]) -> int:
+        """Delete the records of these messages of a channel; the count."""
+        if not message_ids:
+            return 0
+        statement = delete(ProcessedInbound).where(
+            col(ProcessedInbound.channel) == channel,
+            col(ProcessedInbound.message_id).in_(message_ids),
+        )
+        return self.session.exec(statement).rowcount
 
 
 class OutboxRepository:
@@ -755,6 +798,57 @@ class OutboxRepository:
             raise NotFoundError(f"no outbox message {message_id}")
         return message
 
+    def sent_to_patient(self, patient_id: int) -> list[OutboxMessage]:
+        """Messages sent to a patient, oldest first."""
+        statement = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.patient_id == patient_id,
+                OutboxMessage.status == OutboxStatus.SENT.value,
+            )
+            .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    def delete_about_patient(
+        self,
+        patient_id: int,
+        recipients: Collection[tuple[str, str]],
+        key_prefixes: Collection[str] = (),
+    ) -> list[OutboxMessage]:
+        """Delete every message to a patient, to one of their chats (``(channel,
+        external_id)``), or whose key starts with one of ``key_prefixes``; the deleted rows."""
+        about = [col(OutboxMessage.patient_id) == patient_id]
+        about += [
+            (col(OutboxMessage.channel) == channel) & (col(OutboxMessage.external_id) == chat)
+            for channel, chat in recipients
+        ]
+        about += [
+            col(OutboxMessage.idempotency_key).startswith(prefix, autoescape=True)
+            for prefix in key_prefixes
+        ]
+        rows = list(self.session.exec(select(OutboxMessage).where(or_(*about))).all())
+        for row in rows:
+            self.session.delete(row)
+        self.session.flush()
+        return rows
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Delete messages done with (sent, failed, cancelled) created before ``cutoff``, and
+        those done with to erased patients whatever their age; the count."""
+        done = col(OutboxMessage.status).in_(
+            [OutboxStatus.SENT.value, OutboxStatus.FAILED.value, OutboxStatus.CANCELLED.value]
+        )
+        erased = select(Patient.id).where(col(Patient.erased_at).is_not(None))
+        statement = delete(OutboxMessage).where(
+            done,
+            or_(
+                col(OutboxMessage.created_at) < cutoff,
+                col(OutboxMessage.patient_id).in_(erased.scalar_subquery()),
+            ),
+        )
+        return self.session.exec(statement.execution_options(synchronize_session=False)).rowcount
+
 
 class ConsentRepository:
     """Which privacy notice each patient accepted, and when."""
@@ -794,6 +888,15 @@ class ConsentRepository:
             record.withdrawn_at = now
         self.session.flush()
         return len(records)
+
+    def all_for(self, patient_id: int) -> list[ConsentRecord]:
+        """Every consent record of a patient, oldest first."""
+        statement = (
+            select(ConsentRecord)
+            .where(ConsentRecord.patient_id == patient_id)
+            .order_by(col(ConsentRecord.accepted_at), col(ConsentRecord.id))
+        )
+        return list(self.session.exec(statement).all())
 
 
 class AuditRepository:
@@ -861,6 +964,16 @@ class TurnLogRepository:
         self.session.add(entry)
         self.session.flush()
         return entry
+
+    def count_for_patient(self, patient_id: int) -> int:
+        """How many turns (messages and button presses) a patient's chats had."""
+        statement = (
+            select(func.count())
+            .select_from(TurnLog)
+            .join(Conversation, col(Conversation.id) == col(TurnLog.conversation_id))
+            .where(Conversation.patient_id == patient_id)
+        )
+        return int(self.session.exec(statement).one())
 
 
 class WaitlistRepository:
@@ -942,6 +1055,15 @@ class WaitlistRepository:
         )
         return list(self.session.exec(statement).all())
 
+    def of_patient(self, patient_id: int) -> list[WaitlistEntry]:
+        """Every waitlist entry of a patient, oldest first."""
+        statement = (
+            select(WaitlistEntry)
+            .where(WaitlistEntry.patient_id == patient_id)
+            .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
+        )
+        return list(self.session.exec(statement).all())
+
 
 _ACTIVE_WAIT = (WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value)
 
@@ -1004,6 +1126,11 @@ class HandoffRepository:
         """Write changes made to a handoff (topic, reply and reminder times)."""
         self.session.add(handoff)
         self.session.flush()
+
+    def of_patient(self, patient_id: int) -> list[Handoff]:
+        """Every handoff of a patient, oldest first."""
+        statement = select(Handoff).where(Handoff.patient_id == patient_id)
+        return list(self.session.exec(statement.order_by(col(Handoff.id))).all())
 
 
 class BlockRepository:

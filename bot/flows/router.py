@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import nlu
+from bot import nlu, privacy
 from bot.flows import appointments, booking, menu, waitlist
 from bot.flows.base import IDLE, Outcome, State, Step, TurnContext, go, say
 from bot.messages import Choice, InboundKind, Reply
@@ -49,6 +49,8 @@ def _commands() -> dict[str, Action]:
         "/language": lambda c, s: menu.choose_language(c, s),
         "/menu": lambda c, s: go(IDLE),
         "/cancel": lambda c, s: go(IDLE),
+        "/mydata": lambda c, s: privacy.send_my_data(c),
+        "/forget": lambda c, s: privacy.ask_to_forget(c),
     }
 
 
@@ -89,6 +91,8 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
         return waitlist.handle(ctx, data)
     if data.startswith("lk:"):
         return menu.link_accounts(ctx, data)
+    if data.startswith("pv:"):
+        return privacy.handle_button(ctx, data)
     language = data.removeprefix("lang:")
     if data.startswith("lang:") and language in ctx.clinic.clinic.languages:
         return menu.switch_language(ctx, language, state)
