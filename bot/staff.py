@@ -19,8 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from sqlmodel import col, select
-
 from bot.i18n import Translator
 from bot.messages import Choice, Reply
 from bot.nlu import match_practitioner, understand_when
@@ -157,16 +155,7 @@ def _overlapping(
     practitioner_id: str | None = None,
 ) -> list[Appointment]:
     """Appointments in these statuses whose patient time overlaps ``[start, end)``."""
-    # No repository method lists appointments by time with their ids yet.
-    statement = select(Appointment).where(
-        col(Appointment.start) < end,
-        col(Appointment.end) > start,
-        col(Appointment.status).in_(list(statuses)),
-    )
-    if practitioner_id is not None:
-        statement = statement.where(Appointment.practitioner_id == practitioner_id)
-    statement = statement.order_by(col(Appointment.start), col(Appointment.id))
-    return list(ctx.uow.session.exec(statement).all())
+    return ctx.uow.appointments.between(start, end, statuses, practitioner_id)
 
 
 def _on_day(ctx: StaffContext, day: date, statuses: Sequence[str]) -> list[Appointment]:

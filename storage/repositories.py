@@ -399,6 +399,24 @@ class AppointmentRepository:
         self.session.flush()
         return appointment
 
+    def between(
+        self,
+        start: datetime,
+        end: datetime,
+        statuses: Collection[str],
+        practitioner_id: str | None = None,
+    ) -> list[Appointment]:
+        """Appointments in these statuses whose patient time overlaps ``[start, end)``."""
+        statement = select(Appointment).where(
+            col(Appointment.start) < end,
+            col(Appointment.end) > start,
+            col(Appointment.status).in_(list(statuses)),
+        )
+        if practitioner_id is not None:
+            statement = statement.where(Appointment.practitioner_id == practitioner_id)
+        statement = statement.order_by(col(Appointment.start), col(Appointment.id))
+        return list(self.session.exec(statement).all())
+
     def busy_between(
         self, start: datetime, end: datetime, practitioner_ids: Collection[str] | None = None
     ) -> list[Busy]:
