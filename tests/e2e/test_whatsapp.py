@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -291,10 +291,3 @@ async def test_fourteen_practitioners_page_within_the_list_limits(tmp_path: Path
         }
         assert len(titles) == 15
         assert not fake.rejected
-
-
-def test_the_window_is_23h55_after_the_last_message() -> None:
-    """A margin against clock skew: a message 23 h 56 after the last one is a template."""
-    from bot.runner import WHATSAPP_WINDOW
-
-    assert timedelta(hours=23, minutes=50) < WHATSAPP_WINDOW < timedelta(hours=24)
