@@ -44,8 +44,11 @@ REPLAN_CHUNK = 500
 def replan_upcoming(database: Database, clinic: ClinicConfig, now: datetime) -> int:
     """Plan the messages of upcoming appointments that have none yet (a missed plan, or
     appointments from before a policy existed), a chunk per transaction."""
-    key_prefix = literal("appt:") + cast(Appointment.id, String) + literal(":%")
-    planned = exists().where(col(OutboxMessage.idempotency_key).like(key_prefix))
+    # Keys "appt:<id>:…" sort between "appt:<id>:" and "appt:<id>;" (";" follows ":"):
+    # a range the unique index on the key answers, unlike LIKE on both databases.
+    prefix = literal("appt:") + cast(Appointment.id, String)
+    key = col(OutboxMessage.idempotency_key)
+    planned = exists().where(key >= prefix + literal(":"), key < prefix + literal(";"))
     added, last_id = 0, 0
     while True:
         with database.unit_of_work() as uow:

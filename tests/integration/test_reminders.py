@@ -255,3 +255,39 @@ def test_a_patient_who_opted_out_gets_no_reminders(
     alice.says("/stop")
     run_until(dispatcher, clock, datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
     assert sender.texts_to("alice") == []
+
+
+def test_the_replan_sweep_plans_only_what_has_no_plan(
+    database: Database, clinic: ClinicConfig, clock: MovableClock
+) -> None:
+    """An appointment booked without its reminders (imported, or before the policy) gets
+    them from the sweep; a second sweep adds nothing; cancelled ones are left alone."""
+    from clinic.model import Slot
+    from scheduler.jobs import replan_upcoming
+
+    def slot(hour: int) -> Slot:
+        start = datetime(2026, 12, 10, hour, 0, tzinfo=UTC)
+        return Slot(
+            start,
+            start + timedelta(minutes=20),
+            start + timedelta(minutes=25),
+            "dr-martin",
+            "consult-gp",
+        )
+
+    with database.unit_of_work() as uow:
+        patient = uow.patients.create_with_identity("terminal", "imported", "fr", now=clock.now)
+        kept = uow.appointments.book(
+            patient_id=patient.id or 0, slot=slot(9), actor="import", now=clock.now
+        )
+        gone = uow.appointments.book(
+            patient_id=patient.id or 0, slot=slot(10), actor="import", now=clock.now
+        )
+        assert isinstance(kept, Appointment) and isinstance(gone, Appointment)
+        uow.appointments.cancel(gone.id or 0, reason="test", actor="import", now=clock.now)
+        uow.commit()
+    assert replan_upcoming(database, clinic, clock.now) == 2
+    assert replan_upcoming(database, clinic, clock.now) == 0
+    with database.unit_of_work(read_only=True) as uow:
+        keys = sorted(m.idempotency_key for m in uow.session.exec(select(OutboxMessage)))
+    assert keys == [f"appt:{kept.id}:reminder:2h", f"appt:{kept.id}:reminder:48h"]
