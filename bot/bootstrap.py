@@ -77,5 +77,13 @@ def bootstrap(
     # rescanning it (a full collection paused a turn for 50-65 ms in bench/turns.py).
     gc.freeze()
     knowledge = Knowledge(settings, clinic())
-    engine = Engine(database, clinic, clock=clock, knowledge=knowledge)
+    engine = Engine(
+        database, clinic, clock=clock, knowledge=knowledge, log_texts=settings.log_personal_data
+    )
+    if settings.log_personal_data:
+        log.warning(
+            "logs.personal_data_on",
+            hint="LOG_PERSONAL_DATA is set: message texts go to the logs. Debug only; "
+            "turn it off before real patients write.",
+        )
     return System(settings, database, clinic, engine, knowledge)

@@ -252,10 +252,15 @@ class Desk:
         if entry is not None:
             self.uow.waitlist.close(entry, WaitlistStatus.DONE)
 
-    def set_opted_out(self, patient: Patient, opted_out: bool) -> None:
-        """Record that the patient wants (or no longer wants) non-essential messages."""
-        if patient.id is not None and patient.opted_out != opted_out:
-            self.uow.patients.update(patient.id, opted_out=opted_out)
+    def set_opted_out(
+        self, patient: Patient, opted_out: bool, *, keeps_reminders: bool = False
+    ) -> None:
+        """Record that the patient wants (or no longer wants) the messages we start; they
+        may keep their appointment reminders only."""
+        if patient.id is not None:
+            self.uow.patients.update(
+                patient.id, opted_out=opted_out, keeps_reminders=keeps_reminders
+            )
 
     def upcoming(self, patient_id: int) -> list[Appointment]:
         """A patient's appointments still to come."""

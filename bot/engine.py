@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from bot.answers import Knowledge, emergency_in, emergency_replies
+from bot.consent import consent_gate
 from bot.desk import Desk
 from bot.flows.base import IDLE, Outcome, State, TurnContext
 from bot.flows.menu import welcome
@@ -65,11 +66,14 @@ class Engine:
         *,
         clock: Clock = system_clock,
         knowledge: Knowledge | None = None,
+        log_texts: bool = False,
     ) -> None:
         self.database = database
         self.clinic = clinic
         self.clock = clock
         self.knowledge = knowledge
+        #: Debug only (LOG_PERSONAL_DATA): message texts in the turn log lines.
+        self.log_texts = log_texts
 
     def handle(self, inbound: Inbound) -> list[Outgoing]:
         """Process one inbound message; return the replies to send (none for a duplicate)."""
@@ -144,6 +148,7 @@ class Engine:
         )
         emergency = emergency_in(ctx.text)
         held = uow.handoffs.open_for(conversation.id or 0) if conversation.handoff else None
+        answered_by_flows = False
         if emergency is not None:
             # Before any flow, any LLM, any consent: the numbers at once, the staff told.
             outcome, replies = Outcome(state if held else IDLE), emergency_replies(ctx, emergency)
@@ -153,12 +158,20 @@ class Engine:
             # A person holds the conversation: no automatic answer, the message goes to them.
             outcome, replies = Outcome(state), []
         else:
-            outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
+            gate = consent_gate(uow, ctx, conversation, state)
+            if isinstance(gate, Inbound):
+                ctx.inbound, gate = gate, None  # agreed: answer the message kept aside
+            if gate is None:
+                outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
+                answered_by_flows = True
+            else:
+                outcome, replies = gate
         if held is not None:
             relay_to_staff(uow, clinic, held, _as_relayed(inbound), now, key=inbound.message_id)
         else:
             self._open_requested_handoff(uow, ctx, conversation, now)
-        if first_contact and replies and replies[0].text != welcome(ctx)[0].text:
+        greet = answered_by_flows and first_contact and bool(replies)
+        if greet and replies[0].text != welcome(ctx)[0].text:
             # A first message that already asks for something: greet, then answer it.
             replies = [Reply(ctx.t("menu.hello", clinic=clinic.clinic.name)), *replies]
         conversation.flow, conversation.step = outcome.state.flow, outcome.state.step
@@ -192,6 +205,7 @@ class Engine:
             understood=outcome.understood,
             replies=len(replies),
             latency_ms=round(latency, 2),
+            **({"text": ctx.inbound.text} if self.log_texts else {}),
         )
         return outgoing, ctx, conversation.id or 0
 

@@ -14,7 +14,7 @@ def configure_logging(level: str = "INFO", *, stream: object = None) -> None:
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer(colors=False)
         if getattr(out, "isatty", lambda: False)()
-        else structlog.processors.JSONRenderer()
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(
         processors=[

@@ -357,6 +357,14 @@ class HandoffPolicy(Strict):
     release_after: Duration = timedelta(hours=24)
 
 
+class PrivacyPolicy(Strict):
+    """What patients agree to, and how long their messages are kept."""
+
+    #: Change it when the notice changes: every patient is asked again.
+    notice_version: str = Field(default="1", min_length=1)
+    message_retention: Duration = timedelta(days=90)
+
+
 class Staff(Strict):
     """Who on the staff side the bot listens to."""
 
@@ -416,6 +424,7 @@ class ClinicConfig(Strict):
     waitlist: WaitlistPolicy = WaitlistPolicy()
     handoff: HandoffPolicy = HandoffPolicy()
     staff: Staff = Staff()
+    privacy: PrivacyPolicy = PrivacyPolicy()
     whatsapp: WhatsAppTemplates = WhatsAppTemplates()
 
     @property

@@ -106,10 +106,10 @@ def reclaim_stuck(database: Database, now: datetime) -> int:
     return len(stuck)
 
 
-def purge_old(database: Database, now: datetime) -> int:
+def purge_old(database: Database, now: datetime, keep: timedelta) -> int:
     """The retention sweep: old delivered messages and processed-message records go."""
     with database.unit_of_work() as uow:
-        purged = purge_old_messages(uow, now)
+        purged = purge_old_messages(uow, now, keep)
         uow.commit()
     if purged:
         log.info("jobs.purged", rows=purged)
@@ -153,7 +153,8 @@ def build_scheduler(
     scheduler.add_job(reclaim, "interval", minutes=1, id="reclaim")
 
     async def retention() -> None:
-        await asyncio.to_thread(purge_old, database, clock())
+        keep = clinic().privacy.message_retention
+        await asyncio.to_thread(purge_old, database, clock(), keep)
 
     scheduler.add_job(retention, "interval", days=1, id="retention", next_run_time=clock())
     return scheduler

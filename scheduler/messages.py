@@ -136,9 +136,9 @@ def render(uow: UnitOfWork, clinic: ClinicConfig, row: OutboxMessage, now: datet
     patient = uow.patients.get(appointment.patient_id)
     if patient is None or patient.erased_at is not None:
         return Drop("patient gone")
-    if patient.opted_out:
-        return Drop("patient opted out")
     kind = MessageKind(row.kind)
+    if patient.opted_out and not (patient.keeps_reminders and kind is MessageKind.REMINDER):
+        return Drop("patient opted out")
     if kind is not MessageKind.NO_SHOW:
         if appointment.status not in UPCOMING:
             return Drop(f"appointment {appointment.status}")

@@ -75,6 +75,8 @@ class Patient(SQLModel, table=True):
     language: str = "fr"
     created_at: datetime = Field(sa_type=UTCDateTime)
     opted_out: bool = False
+    #: After /stop, the patient chose to keep appointment reminders (only those).
+    keeps_reminders: bool = False
     unreachable: bool = False  # set after repeated delivery failures
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

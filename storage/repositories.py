@@ -249,6 +249,7 @@ class PatientRepository:
         phone: str | _Unset | None = UNSET,
         language: str | _Unset = UNSET,
         opted_out: bool | _Unset = UNSET,
+        keeps_reminders: bool | _Unset = UNSET,
         unreachable: bool | _Unset = UNSET,
         erased_at: datetime | _Unset | None = UNSET,
     ) -> Patient:
@@ -263,6 +264,7 @@ class PatientRepository:
             "phone": phone,
             "language": language,
             "opted_out": opted_out,
+            "keeps_reminders": keeps_reminders,
             "unreachable": unreachable,
             "erased_at": erased_at,
         }

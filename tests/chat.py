@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.consent import ACCEPT as CONSENT
 from bot.engine import Engine
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
@@ -52,6 +53,9 @@ class ScriptedPatient:
     locale: str | None = "fr"
     replies: list[Reply] = field(default_factory=list)
     history: list[Reply] = field(default_factory=list)
+    #: Agree to the privacy notice when it is shown, as most patients do (tests of the
+    #: notice itself turn this off).
+    auto_consent: bool = True
 
     def send(self, inbound: Inbound) -> list[Reply]:
         """Send a raw inbound and remember the replies."""
@@ -60,6 +64,8 @@ class ScriptedPatient:
             self.engine.mark_sent(item, None)
         self.replies = [item.reply for item in outgoing]
         self.history += self.replies
+        if self.auto_consent and any(c.data == CONSENT for c in self.choices):
+            return self.press_data(CONSENT)
         return self.replies
 
     def _inbound(self, **values: object) -> Inbound:

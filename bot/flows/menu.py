@@ -144,7 +144,17 @@ def opt_out(ctx: TurnContext) -> Outcome:
     """/stop or "STOP": no more reminders or other messages we start."""
     ctx.desk.set_opted_out(ctx.patient, True)
     ctx.events.append("patient.opted_out")
-    return say(IDLE, Reply(ctx.t("stop.done")))
+    keep = (Choice("rk:keep", ctx.t("stop.keep_reminders")),)
+    return say(IDLE, Reply(ctx.t("stop.done"), keep))
+
+
+def keep_reminders(ctx: TurnContext) -> Outcome:
+    """After /stop: appointment reminders only, nothing else."""
+    if not ctx.patient.opted_out:
+        return say(IDLE, Reply(ctx.t("common.stale"), menu_choices(ctx)))
+    ctx.desk.set_opted_out(ctx.patient, True, keeps_reminders=True)
+    ctx.events.append("patient.keeps_reminders")
+    return say(IDLE, Reply(ctx.t("stop.reminders_kept")))
 
 
 def restart(ctx: TurnContext) -> Outcome:

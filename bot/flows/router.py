@@ -76,6 +76,7 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
         "m:appts": lambda c, s: appointments.show_list(c),
         "m:faq": lambda c, s: go(State("menu", menu.MenuStep.QUESTION)),
         "m:human": lambda c, s: menu.ask_for_person(c),
+        "rk:keep": lambda c, s: menu.keep_reminders(c),
     }
     if data in fixed:
         return fixed[data](ctx, state)

@@ -74,10 +74,12 @@ def test_init_copies_a_working_clinic_to_start_from(tmp_path: Path) -> None:
 def test_chat_books_an_appointment_in_the_terminal(tmp_path: Path) -> None:
     """The README's first command: numbered buttons, a booking, the .ics written to a file;
     another patient (--as) does not see it."""
-    script = "1\n1\n1\n1\n1\nJean Dupont\n06 12 34 56 78\n1\n/appointments\n/quit\n"
+    # The first "1" agrees to the privacy notice; then book by numbers.
+    script = "1\n1\n1\n1\n1\n1\nJean Dupont\n06 12 34 56 78\n1\n/appointments\n/quit\n"
     result = carebot("chat", "--as", "jean", cwd=tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "Avant de commencer" in out and "[1] ✅ J'accepte" in out
     assert "bienvenue au Centre médical Lumière" in out
     assert "[1] 📅 Prendre rendez-vous" in out
     assert "C'est réservé ✅" in out
@@ -86,7 +88,7 @@ def test_chat_books_an_appointment_in_the_terminal(tmp_path: Path) -> None:
     assert len(ics) == 1
     assert "LOCATION:12 rue des Lilas" in ics[0].read_text()
     assert (tmp_path / "carebot.db").exists()
-    other = carebot("chat", "--as", "marie", cwd=tmp_path, stdin="/appointments\n")
+    other = carebot("chat", "--as", "marie", cwd=tmp_path, stdin="1\n/appointments\n")
     assert "Vous n'avez aucun rendez-vous à venir" in other.stdout
     same = carebot("chat", "--as", "jean", cwd=tmp_path, stdin="/appointments\n")
     assert "Vos prochains rendez-vous" in same.stdout
@@ -109,7 +111,7 @@ def test_reminders_preview_lists_what_will_be_sent_and_no_show_needs_a_started_v
 ) -> None:
     """After a booking, `reminders preview` shows the planned reminders at local times;
     `appointments mark-no-show` refuses an appointment that has not started."""
-    script = "1\n1\n1\n3\n1\nJean Dupont\n06 12 34 56 78\n1\n/quit\n"
+    script = "1\n1\n1\n1\n3\n1\nJean Dupont\n06 12 34 56 78\n1\n/quit\n"
     assert carebot("chat", "--as", "jean", cwd=tmp_path, stdin=script).returncode == 0
     preview = carebot(
         "reminders", "preview", "--from", "2020-01-01", "--to", "2099-12-31", cwd=tmp_path

@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import select
 
 from bot.bootstrap import System, bootstrap
+from bot.consent import ACCEPT as CONSENT
 from bot.runner import Running, start, stop_running
 from bot.settings import Settings
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
@@ -74,6 +75,12 @@ class TelegramPatient:
         )
         new = self.fake.sent_to(self.chat_id)[self.seen :]
         self.seen += len(new)
+        consent = [m for m in new if any(b.get("callback_data") == CONSENT for b in m.buttons)]
+        if consent:  # agree to the privacy notice, as most patients do
+            update = self.fake.push_callback(
+                self.chat_id, CONSENT, consent[-1].message_id, language_code=self.language
+            )
+            return await self._settled(update)
         return [m for m in new if m.method in ("sendMessage", "sendDocument")]
 
     async def says(self, text: str) -> list[SentMessage]:
@@ -136,15 +143,18 @@ async def test_a_patient_books_moves_and_cancels_on_telegram(
     async with carebot(_settings(fake, tmp_path)) as (system, _):
         assert {"fr", "en", ""} <= set(fake.commands)
         alice = TelegramPatient(fake, system, 1001)
-        sent = await alice.says("/start")
+        sent = await alice.says("/start")  # the privacy notice is agreed to on the way
         assert "bienvenue au Centre médical Lumière" in texts(sent)
         assert "📅 Prendre rendez-vous" in sent[0].button_texts
+        menu = sent[0]
         await alice.presses("Prendre rendez-vous")
-        assert len(fake.answered_callbacks) == 1
-        pressed = fake.sent_to(1001)[0]
-        edited = [m for m in fake.sent_to(1001) if m.method == "editMessageText"]
-        assert edited and edited[0].message_id == pressed.message_id
-        assert (edited[0].text or "").endswith("✓ 📅 Prendre rendez-vous")
+        assert len(fake.answered_callbacks) == 2, "the notice's button and the menu's"
+        edited = [
+            m
+            for m in fake.sent_to(1001)
+            if m.method == "editMessageText" and m.message_id == menu.message_id
+        ]
+        assert edited and (edited[0].text or "").endswith("✓ 📅 Prendre rendez-vous")
         await alice.presses("médecine générale")
         await alice.presses("premier disponible")
         await alice.presses_nth(2)  # a day far enough to move and cancel later
@@ -174,7 +184,7 @@ async def test_a_patient_books_moves_and_cancels_on_telegram(
         sent = await alice.presses("Oui, annuler")
         assert "C'est annulé" in texts(sent)
         presses = len([u for u in fake.requests if u.method == "answerCallbackQuery"])
-        assert len(fake.answered_callbacks) == presses == 12
+        assert len(fake.answered_callbacks) == presses == 13
 
 
 async def test_stickers_photos_edits_and_foreign_contacts_get_a_clear_answer(
@@ -229,10 +239,13 @@ async def test_a_burst_of_429_loses_no_message(fake: FakeTelegram, tmp_path: Pat
         fake.force_429(times=3, retry_after=1)
         update = fake.push_message(4004, "/start")
         dora = TelegramPatient(fake, system, 4004)
-        sent = await dora._settled(update)
+        sent = await dora._settled(update)  # the notice (held back by the 429s), then agreed
         assert len(fake.rejected) >= 3
-        assert [m.text for m in sent if m.text] == [m.text for m in fake.sent_to(4004) if m.text]
-        assert len([m for m in fake.sent_to(4004) if "bienvenue" in (m.text or "")]) == 1
+        texts_sent = [m.text or "" for m in fake.sent_to(4004) if m.method == "sendMessage"]
+        assert texts_sent[0].startswith("Bonjour ! Avant de commencer"), "the notice, first"
+        assert sum("Avant de commencer" in t for t in texts_sent) == 1
+        assert sum("bienvenue" in t for t in texts_sent) == 1
+        assert "bienvenue" in texts(sent)
 
 
 async def test_a_patient_who_blocked_the_bot_is_no_longer_written_to(

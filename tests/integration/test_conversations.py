@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import structlog
@@ -434,3 +435,74 @@ def test_the_same_person_on_two_channels_is_linked_once_they_confirm(
     assert on_telegram.sees("vos deux comptes n'en font plus qu'un")
     on_whatsapp.says("mes rendez-vous")
     assert on_whatsapp.text.count(" — ") == 2, on_whatsapp.text
+
+
+def test_nothing_is_done_before_the_patient_agrees_to_the_privacy_notice(
+    engine: Engine, clinic: ClinicConfig
+) -> None:
+    """First contact: the notice (what is kept, how long, the policy link) and an explicit
+    choice; the first message is answered only once they agree, and the agreement is
+    recorded with the notice's version. An emergency is answered before any consent."""
+    zoe = ScriptedPatient(engine, "zoe", auto_consent=False)
+    zoe.says("je voudrais un rendez-vous pour un vaccin")
+    assert zoe.sees("Avant de commencer") and zoe.sees("effacés au bout de 90 jours")
+    assert not zoe.sees("Avec qui"), "nothing is processed before agreeing"
+    assert zoe.sees("centre-lumiere.example/confidentialite")
+    assert [c.label for c in zoe.choices] == ["✅ J'accepte", "Non merci"]
+    zoe.presses("Non merci")
+    assert zoe.sees("Sans votre accord")
+    zoe.says("mes rendez-vous")
+    assert zoe.sees("Avant de commencer"), "asked again, nothing done"
+    assert (
+        ScriptedPatient(engine, "yann", auto_consent=False).says("mon fils ne respire plus")
+        and engine
+    )  # emergency before consent
+    yann = ScriptedPatient(engine, "yann", auto_consent=False)
+    yann.says("je n'arrive plus à respirer")
+    assert yann.sees("15") and yann.sees("112") and not yann.sees("Avant de commencer")
+    zoe.presses("J'accepte")
+    assert zoe.sees("aucun rendez-vous à venir"), "the message kept aside is answered now"
+    with engine.database.unit_of_work(read_only=True) as uow:
+        patient = uow.patients.by_identity("terminal", "zoe")
+        assert patient is not None
+        record = uow.consents.current(patient.id or 0)
+    assert record is not None and record.notice_version == clinic.privacy.notice_version
+
+
+def test_a_new_notice_version_is_agreed_to_again(database: Database, clinic: ClinicConfig) -> None:
+    """Staff change the notice (notice_version): every patient is asked again."""
+    engine = Engine(database, lambda: clinic, clock=MovableClock(START))
+    alice = ScriptedPatient(engine, "alice")
+    alice.says("/start")
+    updated = clinic.model_copy(
+        update={"privacy": clinic.privacy.model_copy(update={"notice_version": "2"})}
+    )
+    again = ScriptedPatient(
+        Engine(database, lambda: updated, clock=MovableClock(START)), "alice", auto_consent=False
+    )
+    again.says("/book")
+    assert again.sees("Avant de commencer")
+    again.presses("J'accepte")
+    assert again.sees("Pour quel type de rendez-vous")
+
+
+def test_message_texts_reach_the_logs_only_with_the_debug_switch(
+    database: Database, clinic: ClinicConfig, tmp_path: Path
+) -> None:
+    """LOG_PERSONAL_DATA puts texts in the turn log lines and warns at start; off, never."""
+    from bot.bootstrap import bootstrap
+    from bot.settings import Settings
+
+    buffer = io.StringIO()
+    configure_logging("INFO", stream=buffer)
+    try:
+        settings = Settings(
+            _env_file=None, database_url=f"sqlite:///{tmp_path / 'd.db'}", log_personal_data=True
+        )
+        system = bootstrap(settings, configure_logs=False)
+        ScriptedPatient(system.engine, "debug").says("un texte à tracer")
+        system.database.dispose()
+    finally:
+        structlog.reset_defaults()
+    logged = buffer.getvalue()
+    assert "logs.personal_data_on" in logged and "un texte à tracer" in logged

@@ -206,7 +206,7 @@ def carebot(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProce
 
 def test_operator_exports_and_erases_a_patient(tmp_path: Path) -> None:
     """`patients export` prints the document; `patients forget` wants --yes, then erases."""
-    script = "1\n1\n1\n3\n1\nJean Dupont\n06 12 34 56 78\n1\n/quit\n"
+    script = "1\n1\n1\n1\n3\n1\nJean Dupont\n06 12 34 56 78\n1\n/quit\n"  # 1: I agree
     assert carebot("chat", "--as", "jean", cwd=tmp_path, stdin=script).returncode == 0
     exported = carebot("patients", "export", "1", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr

@@ -291,3 +291,18 @@ def test_the_replan_sweep_plans_only_what_has_no_plan(
     with database.unit_of_work(read_only=True) as uow:
         keys = sorted(m.idempotency_key for m in uow.session.exec(select(OutboxMessage)))
     assert keys == [f"appt:{kept.id}:reminder:2h", f"appt:{kept.id}:reminder:48h"]
+
+
+def test_after_stop_a_patient_may_keep_only_their_appointment_reminders(
+    engine: Engine, dispatcher: OutboxDispatcher, sender: CollectingSender, clock: MovableClock
+) -> None:
+    """/stop, then "keep appointment reminders": the reminders come, the instructions
+    (and anything else we would start) do not."""
+    alice = ScriptedPatient(engine, "alice")
+    book(alice, "Prise de sang", "Sophie Petit", "jeu. 10 déc.", "09:15")
+    alice.says("/stop")
+    alice.presses("Garder les rappels")
+    assert alice.sees("plus que les rappels de vos rendez-vous")
+    run_until(dispatcher, clock, datetime(2026, 12, 10, 8, 0, tzinfo=UTC))
+    texts = sender.texts_to("alice")
+    assert len(texts) == 2 and all(t.startswith("Rappel") for t in texts)
