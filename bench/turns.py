@@ -55,6 +55,7 @@ TARGET_TURNS_PER_S = 300.0
 #: The steps of one patient's conversation, in order (also the row names).
 STEPS = (
     "/start",
+    "consent",
     "book",
     "service",
     "first available",
@@ -140,6 +141,7 @@ def book(patient: Patient, services: list[str], steps: dict[str, Timings] | None
 
     n = patient.number
     patient.send(at("/start"), InboundKind.TEXT, text="/start")
+    patient.press(at("consent"), "cs:yes")  # the privacy notice, then the welcome
     patient.press(at("book"), "m:book")
     patient.press(at("service"), f"svc:{services[n % len(services)]}")
     patient.press(at("first available"), "pr:any")
