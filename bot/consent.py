@@ -21,18 +21,48 @@ DECLINE = "cs:no"
 Gate = tuple[Outcome, list[Reply]]
 
 
-def has_consented(uow: UnitOfWork, ctx: TurnContext) -> bool:
+class ConsentCache:
+    """Patients known to have agreed to a notice version: saves a query on most turns.
+    Only a cache (the database is the truth): a consent is never withdrawn in place —
+    erasure gives the chat a new patient — so an entry cannot go stale."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._agreed: dict[int, str] = {}
+
+    def knows(self, patient_id: int, version: str) -> bool:
+        """Whether this patient is known to have agreed to this version."""
+        return self._agreed.get(patient_id) == version
+
+    def remember(self, patient_id: int, version: str) -> None:
+        """Note an agreement (forgetting everything when full: it is only a cache)."""
+        if len(self._agreed) >= self.size:
+            self._agreed.clear()
+        self._agreed[patient_id] = version
+
+
+def has_consented(uow: UnitOfWork, ctx: TurnContext, cache: ConsentCache) -> bool:
     """Whether the patient agreed to the clinic's current notice."""
-    record = uow.consents.current(ctx.patient.id or 0)
-    return record is not None and record.notice_version == ctx.clinic.privacy.notice_version
+    patient_id, version = ctx.patient.id or 0, ctx.clinic.privacy.notice_version
+    if cache.knows(patient_id, version):
+        return True
+    record = uow.consents.current(patient_id)
+    if record is not None and record.notice_version == version:
+        cache.remember(patient_id, version)
+        return True
+    return False
 
 
 def consent_gate(
-    uow: UnitOfWork, ctx: TurnContext, conversation: Conversation, state: State
+    uow: UnitOfWork,
+    ctx: TurnContext,
+    conversation: Conversation,
+    state: State,
+    cache: ConsentCache,
 ) -> Gate | Inbound | None:
     """None when consent is in force; the message to answer now that the patient agreed;
     or what to say while they have not."""
-    if has_consented(uow, ctx):
+    if has_consented(uow, ctx, cache):
         return None
     if ctx.button == ACCEPT:
         uow.consents.record(ctx.patient.id or 0, ctx.clinic.privacy.notice_version, ctx.now)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from bot.answers import Knowledge, emergency_in, emergency_replies
-from bot.consent import consent_gate
+from bot.consent import ConsentCache, consent_gate
 from bot.desk import Desk
 from bot.flows.base import IDLE, Outcome, State, TurnContext
 from bot.flows.menu import welcome
@@ -74,6 +74,7 @@ class Engine:
         self.knowledge = knowledge
         #: Debug only (LOG_PERSONAL_DATA): message texts in the turn log lines.
         self.log_texts = log_texts
+        self.consents = ConsentCache()
 
     def handle(self, inbound: Inbound) -> list[Outgoing]:
         """Process one inbound message; return the replies to send (none for a duplicate)."""
@@ -158,7 +159,7 @@ class Engine:
             # A person holds the conversation: no automatic answer, the message goes to them.
             outcome, replies = Outcome(state), []
         else:
-            gate = consent_gate(uow, ctx, conversation, state)
+            gate = consent_gate(uow, ctx, conversation, state, self.consents)
             if isinstance(gate, Inbound):
                 ctx.inbound, gate = gate, None  # agreed: answer the message kept aside
             if gate is None:
