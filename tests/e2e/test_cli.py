@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.settings import DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE
-
-
-def carebot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None):
-    """Run ``carebot ARGS`` in ``cwd`` with only the given settings in the environment."""
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CLINIC_", "FAQ_"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**clean, **(env or {})},
-        timeout=120,
-        check=False,
-    )
+from tests.cli import carebot
 
 
 def test_check_config_accepts_the_sample_clinic_and_summarises_it(tmp_path: Path) -> None:

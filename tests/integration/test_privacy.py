@@ -6,9 +6,6 @@ Conversation tests through the real engine, on SQLite and PostgreSQL; the operat
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from scheduler.alerts import STAFF_ALERT
 from storage.db import Database
 from storage.models import Appointment, AppointmentStatus, OutboxMessage, Patient, ProcessedInbound
 from tests.chat import MovableClock, ScriptedPatient
+from tests.cli import carebot
 from tests.integration.test_conversations import book_gp
 
 #: Wednesday 2 December 2026, 09:00 in Paris.
@@ -185,23 +183,6 @@ def test_retention_purges_old_sent_messages_and_keeps_pending_ones(database: Dat
         assert sorted(kept) == ["old-pending", "recent-sent"]
         inbound = uow.session.exec(select(ProcessedInbound.message_id)).all()
         assert inbound == ["recent-message"]
-
-
-def carebot(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """Run ``carebot ARGS`` in ``cwd``, on the default SQLite file there."""
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CLINIC_", "FAQ_"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=clean,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_operator_exports_and_erases_a_patient(tmp_path: Path) -> None:
