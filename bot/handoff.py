@@ -87,7 +87,7 @@ def _summary(
     )
 
 
-REASONS = ("asked", "medical", "not_covered", "unsure", "emergency")
+REASONS = ("asked", "medical", "not_covered", "unsure", "emergency", "misunderstood")
 
 
 def _known_reason(reason: str) -> str:

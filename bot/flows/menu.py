@@ -116,9 +116,9 @@ def prompt_question(ctx: TurnContext, state: State) -> list[Reply]:
     return [Reply(ctx.t("question.ask"), (Choice("m:menu", ctx.t("common.menu")),))]
 
 
-def ask_for_person(ctx: TurnContext) -> Outcome:
-    """The patient wants a person: record it and say when the team answers."""
-    ctx.events.append("handoff.requested")
+def ask_for_person(ctx: TurnContext, reason: str = "asked") -> Outcome:
+    """The patient wants (or needs) a person: record it and say when the team answers."""
+    ctx.events.append(f"handoff.requested:{reason}")
     text = ctx.t("handoff.noted", when=when_team_answers(ctx), phone=ctx.clinic.clinic.phone)
     return say(IDLE, Reply(text, (Choice("m:menu", ctx.t("common.menu")),)))
 

@@ -144,7 +144,13 @@ def _reprompt(ctx: TurnContext, state: State, count: int) -> list[Reply]:
     if ctx.inbound.kind is InboundKind.BUTTON:
         return [Reply(ctx.t("common.stale")), *prompt_for(ctx, state)]
     replies = [Reply(ctx.t("common.not_understood")), *prompt_for(ctx, state)]
-    if count >= OFFER_PERSON_AFTER:
-        offer = (Choice("m:human", ctx.t("menu.human")), Choice("m:menu", ctx.t("common.menu")))
-        replies.append(Reply(ctx.t("common.offer_person"), offer))
-    return replies
+    if count < OFFER_PERSON_AFTER:
+        return replies
+    if ctx.clinic.staff.telegram_group_id is not None:
+        # Staff can take over: hand the conversation to them rather than loop.
+        return [
+            Reply(ctx.t("common.not_understood")),
+            *menu.ask_for_person(ctx, "misunderstood").replies,
+        ]
+    offer = (Choice("m:human", ctx.t("menu.human")), Choice("m:menu", ctx.t("common.menu")))
+    return [*replies, Reply(ctx.t("common.offer_person"), offer)]

@@ -124,3 +124,18 @@ def test_outside_opening_hours_the_patient_is_told_when_to_expect_an_answer(
     bob = ScriptedPatient(engine, "bob", locale="en")
     bob.says("/human")
     assert bob.sees("shortly (the desk is open Mon–Fri 08:00–19:00, Sat 09:00–12:30)")
+
+
+def test_two_misunderstandings_in_a_row_hand_the_patient_to_a_person(
+    engine: Engine, database: Database
+) -> None:
+    """With a staff group to hand to, the second misunderstanding opens a handoff instead
+    of looping on the same question."""
+    alice = ScriptedPatient(engine, "alice")
+    alice.says("/book")
+    alice.says("blorp")
+    assert staff_rows(database) == []
+    alice.says("zzzz qqq")
+    assert alice.sees("une personne de l'équipe va vous répondre")
+    [summary] = staff_rows(database)
+    assert "n'a pas compris deux fois de suite" in summary.payload["text"]
