@@ -19,6 +19,7 @@ import structlog
 from bot.engine import Clock, Outgoing
 from bot.i18n import catalogue
 from bot.messages import Reply
+from bot.metrics import SEND_FAILURES, SENT
 from clinic.config import ClinicConfig
 from scheduler.alerts import STAFF_ALERT, alert_staff
 from storage.db import Database, UnitOfWork
@@ -106,6 +107,10 @@ class Delivery:
     def _record(self, item: Outgoing, result: SendResult, rest: Sequence[Outgoing]) -> bool:
         """Write the outcome; True if the next replies may be sent now."""
         now = self.clock()
+        if isinstance(result, Sent):
+            SENT.labels(item.channel, "reply").inc()
+        else:
+            SEND_FAILURES.labels(item.channel, type(result).__name__).inc()
         with self.database.unit_of_work() as uow:
             match result:
                 case Sent(provider_message_id):

@@ -25,6 +25,7 @@ from bot.flows.router import run_turn
 from bot.handoff import open_handoff, relay_to_staff
 from bot.i18n import Translator, catalogue, pick_language
 from bot.messages import Inbound, InboundKind, Reply
+from bot.metrics import TURN_SECONDS, TURNS
 from clinic.config import ClinicConfig
 from scheduler.alerts import alert_staff
 from storage.db import Database, UnitOfWork
@@ -90,7 +91,10 @@ class Engine:
                 uow.commit()
         except Exception:
             log.exception("turn.failed", channel=inbound.channel)
+            TURNS.labels(inbound.channel, "error").inc()
             return self._apologize(inbound, now, started)
+        TURNS.labels(inbound.channel, "ok").inc()
+        TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
         if ctx.pending_question and self.knowledge is not None:
             outgoing += self._answer_after_commit(ctx, inbound, conversation_id)
         return outgoing

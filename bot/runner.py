@@ -27,6 +27,7 @@ from bot.handlers.telegram import (
 )
 from bot.handlers.telegram_staff import StaffDesk
 from bot.handlers.whatsapp import WhatsAppChannel, WhatsAppSender
+from bot.metrics import DatabaseGauges
 from bot.reload import ConfigWatcher
 from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
 from scheduler.dispatcher import OutboxDispatcher
@@ -114,6 +115,8 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         signal.SIGHUP, lambda: asyncio.ensure_future(asyncio.to_thread(watcher.reload))
     )
     app = create_app(
+        readiness=lambda: readiness(system, running),
+        gauges=DatabaseGauges(system.database, system.engine.clock),
         telegram=running.telegram,
         telegram_secret=secret,
         whatsapp=whatsapp,
@@ -141,6 +144,42 @@ async def start(system: System, stop: asyncio.Event) -> Running:
         llm="on" if system.knowledge.llm_enabled else "off: FAQ and clinic facts only",
     )
     return running
+
+
+#: The outbox is "stuck" when a due message has waited longer than this.
+STUCK_OUTBOX = timedelta(minutes=5)
+
+
+def readiness(system: System, running: Running) -> dict[str, bool]:
+    """What a load balancer asks: database reachable, scheduler and channels running,
+    outbox moving."""
+    return {
+        "database": database_reachable(system),
+        "scheduler": running.scheduler is not None and running.scheduler.running,
+        "channels": all(not task.done() for task in running.tasks),
+        "outbox": outbox_moving(system),
+    }
+
+
+def database_reachable(system: System) -> bool:
+    """Whether a trivial query answers."""
+    try:
+        with system.database.unit_of_work(read_only=True) as uow:
+            uow.session.connection().exec_driver_sql("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+def outbox_moving(system: System) -> bool:
+    """Whether no due message has waited longer than STUCK_OUTBOX."""
+    now = system.engine.clock()
+    try:
+        with system.database.unit_of_work(read_only=True) as uow:
+            _, oldest = uow.outbox.due_summary(now)
+    except Exception:
+        return False
+    return oldest is None or now - oldest < STUCK_OUTBOX
 
 
 def _secret(value: SecretStr | None) -> str | None:

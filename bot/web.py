@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.registry import Collector
 from telegram import Update
 
 from bot.handlers.telegram import TelegramChannel
 from bot.handlers.whatsapp import WhatsAppChannel, signature_ok
+from bot.metrics import REGISTRY
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 WHATSAPP_WEBHOOK_PATH = "/whatsapp/webhook"
@@ -20,6 +25,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 def create_app(
     *,
+    readiness: Callable[[], dict[str, bool]] | None = None,
+    gauges: Collector | None = None,
     telegram: TelegramChannel | None = None,
     telegram_secret: str | None = None,
     whatsapp: WhatsAppChannel | None = None,
@@ -33,6 +40,23 @@ def create_app(
     async def healthz() -> dict[str, str]:
         """The process is alive."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready for traffic: every check (database, scheduler, channels, outbox) passes."""
+        checks = await asyncio.to_thread(readiness) if readiness else {}
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    scrape = CollectorRegistry()
+    if gauges is not None:
+        scrape.register(gauges)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus text format: the process's counters and the database's gauges."""
+        body = generate_latest(REGISTRY) + await asyncio.to_thread(generate_latest, scrape)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     if telegram is not None and telegram_secret:
         secret = telegram_secret.encode()

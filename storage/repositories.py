@@ -719,6 +719,15 @@ class OutboxRepository:
         )
         return list(self.session.exec(statement).all())
 
+    def due_summary(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many messages are due and unsent, and since when the oldest has waited."""
+        statement = select(func.count(), func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            col(OutboxMessage.not_before) <= now,
+        )
+        count, oldest = self.session.exec(statement).one()
+        return int(count), utc(oldest) if oldest is not None else None
+
     def mark_sending(self, message_id: int, now: datetime | None = None) -> OutboxMessage:
         """Mark a message as being handed to its channel (commit before sending); the claim
         time tells a worker that died with it from one still at work."""

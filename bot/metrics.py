@@ -1,0 +1,62 @@
+"""Prometheus metrics: what the process did (counters) and what waits (read at scrape time).
+
+Counters live in one registry per process; gauges about the outbox and handoffs
+are read from the database when /metrics is scraped, so every worker reports
+the same truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from storage.db import Database
+
+REGISTRY = CollectorRegistry()
+
+TURNS = Counter("carebot_turns", "Patient turns handled", ["channel", "outcome"], registry=REGISTRY)
+TURN_SECONDS = Histogram(
+    "carebot_turn_seconds",
+    "Time to handle one turn (database included, sending not)",
+    ["channel"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+    registry=REGISTRY,
+)
+SENT = Counter(
+    "carebot_messages_sent", "Messages handed to a channel", ["channel", "kind"], registry=REGISTRY
+)
+SEND_FAILURES = Counter(
+    "carebot_send_failures",
+    "Sends that did not go through",
+    ["channel", "result"],
+    registry=REGISTRY,
+)
+
+
+class DatabaseGauges(Collector):
+    """Outbox depth and age, open handoffs: read from the database at each scrape."""
+
+    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.clock = clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The gauges, as of now."""
+        now = self.clock()
+        with self.database.unit_of_work(read_only=True) as uow:
+            depth, oldest = uow.outbox.due_summary(now)
+            handoffs = len(uow.handoffs.open_ones())
+        yield GaugeMetricFamily("carebot_outbox_due", "Messages due and not sent yet", value=depth)
+        age = (now - oldest).total_seconds() if oldest else 0.0
+        yield GaugeMetricFamily(
+            "carebot_outbox_oldest_due_seconds",
+            "How long the oldest due message has waited",
+            value=age,
+        )
+        yield GaugeMetricFamily(
+            "carebot_handoffs_open", "Conversations held by a person", value=handoffs
+        )
