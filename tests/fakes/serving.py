@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -51,3 +54,29 @@ def serve_in_thread(
             thread.join(timeout=10)
     finally:
         sock.close()
+
+
+#: How often a waiting test looks again.
+POLL_INTERVAL = 0.01
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, report: Callable[[], str]) -> T:
+    """Poll ``predicate`` (blocking) until it returns something truthy; fail with ``report``."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(report())
+        time.sleep(POLL_INTERVAL)
+    return value
+
+
+async def wait_until_async(
+    predicate: Callable[[], T], timeout: float, report: Callable[[], str]
+) -> T:
+    """Like :func:`wait_until`, yielding to the event loop between checks."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(report())
+        await asyncio.sleep(POLL_INTERVAL)
+    return value

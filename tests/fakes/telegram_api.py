@@ -62,7 +62,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tests.fakes.multipart import header_param, parse_multipart
-from tests.fakes.serving import serve_in_thread
+from tests.fakes.serving import serve_in_thread, wait_until, wait_until_async
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -561,25 +561,11 @@ class FakeTelegram:
         Blocks the calling thread: from an ``async`` test whose bot runs on the same event
         loop use :meth:`wait_for_async`, or the bot never gets to answer.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(self._timeout_report(timeout))
-            time.sleep(_POLL_INTERVAL)
+        return wait_until(predicate, timeout, lambda: self._timeout_report(timeout))
 
     async def wait_for_async(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
         """Like :meth:`wait_for`, but yields to the event loop between checks."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(self._timeout_report(timeout))
-            await asyncio.sleep(_POLL_INTERVAL)
+        return await wait_until_async(predicate, timeout, lambda: self._timeout_report(timeout))
 
     def _timeout_report(self, timeout: float) -> str:
         with self._lock:

@@ -64,7 +64,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tests.fakes.multipart import Part, header_param, parse_multipart
-from tests.fakes.serving import serve_in_thread
+from tests.fakes.serving import serve_in_thread, wait_until, wait_until_async
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -92,7 +92,6 @@ MAX_ROW_ID = 200
 MAX_SECTION_TITLE = 24
 MAX_HEADER_TEXT = 60
 MAX_FOOTER_TEXT = 60
-_POLL_INTERVAL = 0.01
 
 # Graph error messages, as the API sends them.
 INVALID_TOKEN = "Invalid OAuth access token - Cannot parse access token"
@@ -435,25 +434,11 @@ class FakeWhatsApp:
         Blocks the calling thread: from an ``async`` test whose code under test runs on the
         same event loop use :meth:`wait_for_async`.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(self._timeout_report(timeout))
-            time.sleep(_POLL_INTERVAL)
+        return wait_until(predicate, timeout, lambda: self._timeout_report(timeout))
 
     async def wait_for_async(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
         """Like :meth:`wait_for`, but yields to the event loop between checks."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(self._timeout_report(timeout))
-            await asyncio.sleep(_POLL_INTERVAL)
+        return await wait_until_async(predicate, timeout, lambda: self._timeout_report(timeout))
 
     def _timeout_report(self, timeout: float) -> str:
         with self._lock:
