@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,9 +179,9 @@ def mark_no_show_command(
     typer.echo(f"Appointment {appointment_id} of {local:%Y-%m-%d %H:%M} marked as a no-show.")
 
 
-def _parse_day(value: str) -> datetime:
+def _parse_date(value: str) -> date:
     try:
-        return datetime.fromisoformat(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
 
@@ -196,8 +196,8 @@ def reminders_preview(
 
     system = _bootstrap(_quiet_settings())
     zone = system.clinic().zone
-    first = _parse_day(start).replace(tzinfo=zone)
-    last = _parse_day(end).replace(tzinfo=zone) + timedelta(days=1)
+    first = datetime.combine(_parse_date(start), time(), zone)
+    last = datetime.combine(_parse_date(end) + timedelta(days=1), time(), zone)
     lines = preview(system.database, system.clinic(), first, last)
     for line in lines:
         typer.echo(
@@ -205,6 +205,46 @@ def reminders_preview(
             f"{line.channel:<9} {line.key}"
         )
     typer.echo(f"{len(lines)} message{'s' if len(lines) != 1 else ''} planned.")
+
+
+@app.command()
+def stats(
+    start: str | None = typer.Option(
+        None, "--from", help="First day, e.g. 2026-11-02 (default: four weeks ago, a Monday)."
+    ),
+    end: str | None = typer.Option(None, "--to", help="Last day, included (default: Sunday)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
+    language: str | None = typer.Option(None, help="fr or en (default: the clinic's)."),
+    minutes: float | None = typer.Option(
+        None,
+        "--minutes-per-conversation",
+        min=0.1,
+        help="Staff minutes a settled conversation saves (default: clinic.yaml, 4).",
+    ),
+) -> None:
+    """The clinic's KPI report: bookings, reminders, no-shows, answers, handoffs, time saved."""
+    import json
+
+    from bot.stats import build_report, default_period, format_table
+
+    system = _bootstrap(_quiet_settings())
+    clinic = system.clinic()
+    now = system.engine.clock()
+    first, last = default_period(now.astimezone(clinic.zone).date())
+    first = _parse_date(start) if start else first
+    last = _parse_date(end) if end else last
+    if last < first:
+        raise typer.BadParameter("--to is before --from")
+    try:
+        report = build_report(
+            system.database, clinic, first, last, now=now, minutes_per_conversation=minutes
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_table(report, clinic, language or clinic.clinic.default_language, now))
 
 
 patients_app = typer.Typer(help="Patients' data: export and erasure.", no_args_is_help=True)

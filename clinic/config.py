@@ -365,6 +365,13 @@ class PrivacyPolicy(Strict):
     message_retention: Duration = timedelta(days=90)
 
 
+class Reporting(Strict):
+    """How the KPI report (``carebot stats``, the staff page) estimates staff time saved."""
+
+    #: Minutes a person would have spent on a conversation the bot settled alone.
+    minutes_per_conversation: float = Field(default=4.0, gt=0, le=240)
+
+
 class Staff(Strict):
     """Who on the staff side the bot listens to."""
 
@@ -425,6 +432,7 @@ class ClinicConfig(Strict):
     handoff: HandoffPolicy = HandoffPolicy()
     staff: Staff = Staff()
     privacy: PrivacyPolicy = PrivacyPolicy()
+    reporting: Reporting = Reporting()
     whatsapp: WhatsAppTemplates = WhatsAppTemplates()
 
     @property

@@ -1,0 +1,206 @@
+"""The clinic's KPI report for people: ``carebot stats`` and the staff page.
+
+The figures come from :mod:`storage.kpi`; this module picks the clinic's
+settings (time zone, minutes per conversation, retention) and writes them in
+the reader's language.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from babel.numbers import format_decimal, format_percent
+
+from bot.i18n import Translator
+from clinic.config import ClinicConfig
+from storage.db import Database
+from storage.kpi import Durations, KpiReport, kpi_report
+
+#: The longest period one report covers (a year and a day, for leap years).
+MAX_DAYS = 366
+
+
+def build_report(
+    database: Database,
+    clinic: ClinicConfig,
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    minutes_per_conversation: float | None = None,
+) -> KpiReport:
+    """The report for the days ``start`` to ``end`` (both included, clinic time)."""
+    if (end - start).days >= MAX_DAYS:
+        raise ValueError(f"a report covers at most {MAX_DAYS} days")
+    minutes = minutes_per_conversation or clinic.reporting.minutes_per_conversation
+    with database.unit_of_work(read_only=True) as uow:
+        return kpi_report(
+            uow.session,
+            start,
+            end,
+            timezone=clinic.clinic.timezone,
+            now=now,
+            minutes_per_conversation=minutes,
+            message_retention=clinic.privacy.message_retention,
+        )
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last four full weeks (Monday to Sunday) before ``today``'s week."""
+    this_monday = today - timedelta(days=today.weekday())
+    return this_monday - timedelta(weeks=4), this_monday - timedelta(days=1)
+
+
+class Formatter:
+    """Rates, durations and counts as a person reads them, in one language."""
+
+    def __init__(self, language: str, t: Translator) -> None:
+        self.language = language
+        self.t = t
+
+    def rate(self, value: float | None) -> str:
+        """``0.25`` → "25 %" (fr) / "25%" (en); "—" when there was nothing to count."""
+        if value is None:
+            return "—"
+        return format_percent(value, "#,##0.#%", locale=self.language)
+
+    def number(self, value: float) -> str:
+        """A count or a number of minutes, grouped as the language does."""
+        return format_decimal(value, "#,##0.#", locale=self.language)
+
+    def duration(self, seconds: float | None) -> str:
+        """ "0.8 s", "12 min", "2 h 05"; "—" when nothing was measured."""
+        if seconds is None:
+            return "—"
+        if seconds < 60:
+            return f"{self.number(seconds)} s"
+        return self.minutes(seconds / 60)
+
+    def minutes(self, minutes: float) -> str:
+        """A span of minutes: "45 min", "6 h 08"."""
+        whole = round(minutes)
+        if whole < 60:
+            return self.t("format.minutes", minutes=whole)
+        return self.t("format.hours", hours=whole // 60, minutes=f"{whole % 60:02d}")
+
+    def share(self, key: str, part: int, whole: int, rate: float | None) -> tuple[str, str]:
+        """A labelled "part of whole (rate)" line: ``key`` and ``key.value`` name the texts."""
+        value = self.t(
+            f"{key}.value", part=self.number(part), whole=self.number(whole), rate=self.rate(rate)
+        )
+        return self.t(key), value
+
+    def durations(self, figures: Durations) -> str:
+        """Median, p90 and how many were measured."""
+        return self.t(
+            "kpi.durations.value",
+            median=self.duration(figures.median_seconds),
+            p90=self.duration(figures.p90_seconds),
+            count=self.number(figures.count),
+        )
+
+
+def summary_lines(report: KpiReport, fmt: Formatter) -> list[tuple[str, str]]:
+    """The headline figures as (label, value) pairs, in the report's order."""
+    t = fmt.t
+    messages = report.messages
+    origins = ", ".join(
+        f"{name} {fmt.number(count)}"
+        for name, count in (*messages.by_channel.items(), *messages.by_language.items())
+    )
+    saved = report.time_saved
+    return [
+        (t("kpi.bookings"), fmt.number(report.bookings)),
+        fmt.share(
+            "kpi.reminders",
+            report.reminders.confirmed,
+            report.reminders.sent,
+            report.reminders.confirmation_rate,
+        ),
+        fmt.share(
+            "kpi.no_shows", report.no_shows.no_shows, report.no_shows.visits, report.no_shows.rate
+        ),
+        (
+            t("kpi.cancellations"),
+            t(
+                "kpi.cancellations.value",
+                total=fmt.number(report.cancellations.total),
+                rebooked=fmt.number(report.cancellations.rebooked_from_waitlist),
+                rate=fmt.rate(report.cancellations.rebooked_rate),
+            ),
+        ),
+        (t("kpi.first_answer"), fmt.durations(report.first_answer)),
+        fmt.share(
+            "kpi.conversations",
+            report.conversations.without_person,
+            report.conversations.total,
+            report.conversations.share_without_person,
+        ),
+        (
+            t("kpi.handoffs"),
+            t(
+                "kpi.handoffs.value",
+                total=fmt.number(report.handoffs.total),
+                answered=fmt.number(report.handoffs.answered),
+                median=fmt.duration(report.handoffs.wait.median_seconds),
+                p90=fmt.duration(report.handoffs.wait.p90_seconds),
+            ),
+        ),
+        (t("kpi.messages"), f"{fmt.number(messages.total)}" + (f" — {origins}" if origins else "")),
+        (
+            t("kpi.time_saved"),
+            t(
+                "kpi.time_saved.value",
+                time=fmt.minutes(saved.minutes),
+                conversations=fmt.number(saved.conversations),
+                minutes=fmt.number(saved.minutes_per_conversation),
+            ),
+        ),
+    ]
+
+
+def notes(report: KpiReport, clinic: ClinicConfig, fmt: Formatter, now: datetime) -> list[str]:
+    """Caveats the reader should know about the figures."""
+    lines = []
+    if "retention" in report.notes:
+        horizon = now - clinic.privacy.message_retention
+        lines.append(fmt.t("kpi.note.retention", day=fmt.t.day(horizon)))
+    return lines
+
+
+def format_table(report: KpiReport, clinic: ClinicConfig, language: str, now: datetime) -> str:
+    """The report as plain text for a terminal."""
+    t = Translator(language, clinic.zone)
+    fmt = Formatter(t.language, t)
+    title = t(
+        "kpi.title",
+        clinic=clinic.clinic.name,
+        start=report.start,
+        end=report.end,
+        zone=report.timezone,
+    )
+    pairs = summary_lines(report, fmt)
+    width = max(len(label) for label, _ in pairs)
+    lines = [title, ""]
+    lines += [f"{label.ljust(width)}  {value}" for label, value in pairs]
+    header = t("kpi.weeks.header").split("|")
+    rows = [
+        [
+            week.week,
+            week.start,
+            fmt.number(week.bookings),
+            fmt.number(week.visits),
+            f"{fmt.number(week.no_shows)} ({fmt.rate(week.no_show_rate)})",
+        ]
+        for week in report.weeks
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines.append("")
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    extra = notes(report, clinic, fmt, now)
+    if extra:
+        lines += ["", *extra]
+    return "\n".join(lines)
