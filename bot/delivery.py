@@ -19,7 +19,7 @@ import structlog
 from bot.engine import Clock, Outgoing
 from bot.i18n import catalogue
 from bot.messages import Reply
-from bot.metrics import SEND_FAILURES, SENT
+from bot.metrics import SEND_FAILURES, SENT, sent_kind
 from clinic.config import ClinicConfig
 from scheduler.alerts import STAFF_ALERT, alert_staff
 from storage.db import Database, UnitOfWork
@@ -107,13 +107,13 @@ class Delivery:
     def _record(self, item: Outgoing, result: SendResult, rest: Sequence[Outgoing]) -> bool:
         """Write the outcome; True if the next replies may be sent now."""
         now = self.clock()
-        if isinstance(result, Sent):
-            SENT.labels(item.channel, "reply").inc()
-        else:
+        if not isinstance(result, Sent):
             SEND_FAILURES.labels(item.channel, type(result).__name__).inc()
         with self.database.unit_of_work() as uow:
             match result:
                 case Sent(provider_message_id):
+                    row = uow.outbox.get(item.outbox_id)  # the row mark_sent loads anyway
+                    SENT.labels(item.channel, sent_kind(row.kind if row else None)).inc()
                     uow.outbox.mark_sent(item.outbox_id, provider_message_id, now)
                 case RetryLater(seconds, reason):
                     later = self._retry_at(uow, item, seconds, reason, now)

@@ -14,6 +14,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.handoff import STAFF_RELAY
+from faq.metrics import COLLECTORS as LLM_COLLECTORS
+from scheduler.alerts import STAFF_ALERT
+from scheduler.planning import MessageKind
 from storage.db import Database
 
 REGISTRY = CollectorRegistry()
@@ -35,6 +39,19 @@ SEND_FAILURES = Counter(
     ["channel", "result"],
     registry=REGISTRY,
 )
+# The LLM's calls, tokens and cache hits are counted in faq/, which cannot import
+# bot/: its counters join this registry here, so /metrics shows them too.
+for _collector in LLM_COLLECTORS:
+    REGISTRY.register(_collector)
+
+#: Outbox kinds counted under their own name in carebot_messages_sent ("reminder" is
+#: the reminders sent); any other kind counts as "other", so the labels stay few.
+SENT_KINDS = frozenset({"reply", STAFF_ALERT, STAFF_RELAY, *(kind.value for kind in MessageKind)})
+
+
+def sent_kind(kind: str | None) -> str:
+    """The ``kind`` label for a sent outbox message of this kind."""
+    return kind if kind in SENT_KINDS else "other"
 
 
 class DatabaseGauges(Collector):

@@ -11,7 +11,8 @@ What comes back is checked before anyone sees it: the answer must cite at least
 one known entry id, and every number in it (a phone, a price, an hour) must
 appear in the clinic's texts. Otherwise — or on any API error or timeout — the
 result is ``None`` and the question goes to a person. Failures are logged
-without the question's text.
+without the question's text. Every HTTP call (retries included), its tokens and
+its prompt-cache hits are counted (:mod:`faq.metrics`).
 
 Retries happen here rather than in the SDK, within one deadline
 (:data:`BUDGET_SECONDS`): the SDK sleeps for as long as a ``retry-after`` header
@@ -40,6 +41,7 @@ from pydantic import SecretStr
 from clinic.config import ClinicConfig
 from faq.knowledge import KnowledgeEntry, build_knowledge
 from faq.llm_result import LlmFailure, LlmResult
+from faq.metrics import LlmOutcome, count_failure, count_reply
 from faq.model import FaqFile
 from faq.privacy import mask_personal_data
 
@@ -235,6 +237,7 @@ class LlmAnswerer:
             return LlmFailure.UNAVAILABLE
         outcome = self._read(message)
         usage = message.usage
+        count_reply(_outcome_label(outcome), usage)
         log.info(
             "llm.replied",
             outcome="answer" if isinstance(outcome, LlmResult) else str(outcome),
@@ -279,6 +282,11 @@ class LlmAnswerer:
                 wait, failure = None, error
             last = wait is None or attempt == self._attempts
             _log_failure(failure, attempt, retrying=not last)
+            count_failure(
+                LlmOutcome.TIMEOUT
+                if isinstance(failure, anthropic.APITimeoutError)
+                else LlmOutcome.FAILED
+            )
             if wait is None or last:
                 return None
             if self._clock() + wait + MIN_ATTEMPT_SECONDS > deadline:
@@ -323,6 +331,13 @@ def _fields(data: Mapping[str, Any] | Any) -> tuple[str, list[str], bool] | None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         return None
     return text.strip(), list(ids), needs_human
+
+
+def _outcome_label(outcome: LlmResult | LlmFailure) -> LlmOutcome:
+    """How a call the API answered counts in ``carebot_llm_calls``."""
+    if isinstance(outcome, LlmFailure):
+        return LlmOutcome.UNUSABLE
+    return LlmOutcome.NEEDS_HUMAN if outcome.needs_human else LlmOutcome.ANSWERED
 
 
 def _retry_wait(error: anthropic.APIStatusError, attempt: int) -> float | None:
