@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_
@@ -285,6 +285,17 @@ def _week(
     )
 
 
+class Turn(NamedTuple):
+    """One patient message: which chat, when."""
+
+    conversation_id: int
+    at: datetime
+
+
+#: How long after the period's end a reply to its last message is still looked for.
+REPLY_WINDOW = timedelta(hours=1)
+
+
 class _Reader:
     """The queries behind the report, each over the period's instants."""
 
@@ -385,16 +396,18 @@ class _Reader:
         )
         return len(first), confirmed
 
-    def turns(self) -> list[TurnLog]:
-        """Every patient message and button press in the period."""
-        statement = select(TurnLog).where(self.period.within(TurnLog.at))
-        return list(self.session.exec(statement.order_by(col(TurnLog.at))))
+    def turns(self) -> list[Turn]:
+        """Every patient message and button press in the period: its chat and moment."""
+        statement = select(TurnLog.conversation_id, TurnLog.at).where(
+            self.period.within(TurnLog.at)
+        )
+        return [Turn(*row) for row in self.session.exec(statement.order_by(col(TurnLog.at)))]
 
     def handoffs(self) -> list[Handoff]:
         """Conversations handed to a person in the period."""
         return list(self.session.exec(select(Handoff).where(self.period.within(Handoff.opened_at))))
 
-    def message_origins(self, turns: Sequence[TurnLog]) -> tuple[dict[str, int], dict[str, int]]:
+    def message_origins(self, turns: Sequence[Turn]) -> tuple[dict[str, int], dict[str, int]]:
         """Patient messages by channel and by the conversation's language."""
         ids = {turn.conversation_id for turn in turns}
         origin = {
@@ -413,7 +426,7 @@ class _Reader:
             languages[language] += 1
         return dict(channels.most_common()), dict(languages.most_common())
 
-    def first_answers(self, turns: Sequence[TurnLog]) -> list[float]:
+    def first_answers(self, turns: Sequence[Turn]) -> list[float]:
         """For each patient message the bot answered, seconds until its first reply was
         delivered (replies written in that turn or just after, before the next message)."""
         if not turns:
@@ -422,12 +435,13 @@ class _Reader:
             OutboxMessage.conversation_id, OutboxMessage.created_at, OutboxMessage.sent_at
         ).where(
             OutboxMessage.kind == "reply",
-            OutboxMessage.status == OutboxStatus.SENT,
-            col(OutboxMessage.conversation_id).in_({turn.conversation_id for turn in turns}),
             col(OutboxMessage.created_at) >= self.period.utc_start,
+            # A reply to the period's last message may be written a little after it ends.
+            col(OutboxMessage.created_at) < self.period.utc_end + REPLY_WINDOW,
         )
         replies: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         for conversation_id, created_at, sent_at in self.session.exec(statement):
+            # Staff relays have no conversation; unsent replies were never read.
             if conversation_id is not None and sent_at is not None:
                 replies[conversation_id].append((created_at, sent_at))
         by_conversation: dict[int, list[datetime]] = defaultdict(list)

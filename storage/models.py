@@ -102,6 +102,9 @@ class Appointment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_appointment_practitioner_id_start", "practitioner_id", "start"),
         Index("ix_appointment_patient_id_start", "patient_id", "start"),
+        # The KPI report reads appointments by when they were booked and when they were due.
+        Index("ix_appointment_created_at", "created_at"),
+        Index("ix_appointment_start", "start"),
         CheckConstraint(_one_of("status", AppointmentStatus), name="status"),
         CheckConstraint('start < "end" AND "end" <= busy_until', name="times"),
         _AUTOINCREMENT,
@@ -130,7 +133,7 @@ class AppointmentEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
-    at: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)  # the KPI report reads by period
     from_status: str | None = None
     to_status: str
     actor: str  # "patient", "staff:<id>", "system"
@@ -179,6 +182,9 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
         Index("ix_outbox_message_status_not_before", "status", "not_before"),
+        # The KPI report: replies by when they were written, reminders by when they went.
+        Index("ix_outbox_message_kind_created_at", "kind", "created_at"),
+        Index("ix_outbox_message_kind_sent_at", "kind", "sent_at"),
         CheckConstraint(_one_of("status", OutboxStatus), name="status"),
         _AUTOINCREMENT,
     )
@@ -247,7 +253,7 @@ class TurnLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
-    at: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)  # the KPI report reads by period
     inbound_kind: str
     flow: str
     step: str
