@@ -347,6 +347,30 @@ def migrate() -> None:
     typer.echo(f"Database is up to date: {_safe_url(settings.database_url)}")
 
 
+@app.command("staff-password")
+def staff_password(
+    name: str = typer.Argument(..., help="The staff member's user name for /staff."),
+) -> None:
+    """Print a NAME:$2b$… line (bcrypt) to add to STAFF_PASSWORD_FILE; the password is
+    asked twice, hidden, or read from the first line of stdin when it is not a terminal."""
+    import sys
+
+    from bot.staff_web import password_file_line
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            typer.echo("The two passwords differ; nothing written.", err=True)
+            raise typer.Exit(1)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        typer.echo(password_file_line(name, password))
+    except ValueError as error:
+        typer.echo(f"Cannot use that: {error}.", err=True)
+        raise typer.Exit(1) from None
+
+
 def main() -> None:
     """Entry point for ``python -m bot.cli``."""
     app()

@@ -53,6 +53,16 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # The staff KPI page (/staff): one account here and/or a file of bcrypt hashes.
+    staff_user: str | None = None
+    staff_password: SecretStr | None = None
+    staff_password_file: Path | None = Field(
+        default=None, description="htpasswd-style NAME:$2b$… lines (carebot staff-password NAME)."
+    )
+    web_session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs staff sessions; unset: a random one per process (restarts sign out).",
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_personal_data: bool = Field(

@@ -1,4 +1,4 @@
-"""The web app: health checks and the channels' webhooks (FastAPI, served by uvicorn)."""
+"""The web app: health checks, the channels' webhooks and the staff page (FastAPI, uvicorn)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from telegram import Update
 from bot.handlers.telegram import TelegramChannel
 from bot.handlers.whatsapp import WhatsAppChannel, signature_ok
 from bot.metrics import REGISTRY
+from bot.staff_web import StaffPages
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 WHATSAPP_WEBHOOK_PATH = "/whatsapp/webhook"
@@ -32,6 +33,7 @@ def create_app(
     whatsapp: WhatsAppChannel | None = None,
     whatsapp_app_secret: str | None = None,
     whatsapp_verify_token: str | None = None,
+    staff_pages: StaffPages | None = None,
 ) -> FastAPI:
     """The FastAPI app for one carebot process."""
     app = FastAPI(title="carebot", docs_url=None, redoc_url=None, openapi_url=None)
@@ -77,6 +79,10 @@ def create_app(
 
     if whatsapp is not None and whatsapp_app_secret:
         _whatsapp_routes(app, whatsapp, whatsapp_app_secret, whatsapp_verify_token or "")
+
+    if staff_pages is not None:
+        # The staff KPI page under /staff; it signs its own session cookie (no middleware).
+        app.include_router(staff_pages.router())
 
     return app
 
