@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot import nlu
 from bot.answers import Knowledge
 from bot.engine import Clock, Engine, system_clock
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, safe_url
 from clinic.config import ClinicConfig
 from clinic.loader import ConfigError, load_clinic_file
-from storage.db import Database
+from storage.db import Database, normalize_url
 
 log = structlog.get_logger("carebot.bootstrap")
 
@@ -45,6 +46,52 @@ class ClinicHolder:
         return []
 
 
+class DatabaseUnavailableError(Exception):
+    """The database cannot be used; the message names DATABASE_URL (password hidden) and
+    says what to do."""
+
+
+#: A PostgreSQL server that does not answer is given up on after this many seconds (libpq
+#: waits for the operating system's TCP timeout otherwise: minutes).
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def open_database(url: str) -> Database:
+    """The database at ``url``, checked to answer now; ``DatabaseUnavailableError`` if not."""
+    try:
+        parsed = normalize_url(url)
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
+        database = Database(parsed)
+    except (ArgumentError, ValueError, ImportError) as error:
+        raise DatabaseUnavailableError(
+            f"DATABASE_URL: {safe_url(url)} is not a database carebot can use ({error}) — "
+            "use sqlite:///path/to/carebot.db or postgresql+psycopg://user:password@host:5432/db"
+        ) from None
+    try:
+        with database.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except DBAPIError as error:
+        database.dispose()
+        raise DatabaseUnavailableError(_unreachable(database, url, error)) from None
+    return database
+
+
+def _unreachable(database: Database, url: str, error: DBAPIError) -> str:
+    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "no answer"
+    if database.is_postgres:
+        where = f"{database.url.host or 'localhost'}:{database.url.port or 5432}"
+        return (
+            f"DATABASE_URL: cannot connect to PostgreSQL at {where} ({safe_url(url)}): "
+            f"{reason} — start the database server there, check its user and database, "
+            "or fix DATABASE_URL"
+        )
+    return (
+        f"DATABASE_URL: cannot open the SQLite database {database.url.database} "
+        f"({reason}) — check that its folder exists and is writable, or fix DATABASE_URL"
+    )
+
+
 @dataclass
 class System:
     """A wired carebot: settings, database, clinic and engine."""
@@ -68,7 +115,7 @@ def bootstrap(
     if configure_logs:
         configure_logging(settings.log_level)
     clinic = ClinicHolder(settings.clinic_file)
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     if migrate:
         database.migrate()
     # dateparser loads its language data on first use (~90 ms): pay it now, not on a patient.

@@ -7,12 +7,14 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from bot.config_check import check_config
 from bot.settings import DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE, Settings
+from bot.settings import safe_url as _safe_url
 from clinic.loader import ConfigError
 
 if TYPE_CHECKING:
@@ -26,16 +28,25 @@ app = typer.Typer(
 
 
 def _bootstrap(settings: Settings) -> System:
-    """Build the system, or print the configuration's problems and exit 1."""
-    from bot.bootstrap import bootstrap
+    """Build the system, or print the configuration's problems (or why the database cannot
+    be used) and exit 1."""
+    from bot.bootstrap import DatabaseUnavailableError, bootstrap
 
     try:
         return bootstrap(settings)
     except ConfigError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        typer.echo("Fix these, then try again (carebot check-config checks them).", err=True)
+        _refuse_config([str(problem) for problem in error.problems])
+    except DatabaseUnavailableError as error:
+        typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+
+
+def _refuse_config(problems: list[str]) -> NoReturn:
+    """Print config files' problems (as check-config does) and exit 1."""
+    for problem in problems:
+        typer.echo(problem, err=True)
+    typer.echo("Fix these, then try again (carebot check-config checks them).", err=True)
+    raise typer.Exit(1)
 
 
 def _typed_lines(prompt: str) -> Iterator[str]:
@@ -75,32 +86,43 @@ def chat(
     system.database.dispose()
 
 
-def _safe_url(url: str) -> str:
-    """A database URL without its password, for display."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.split('@', 1)[1]}"
-    return url
-
-
 @app.command()
 def run() -> None:
-    """Run carebot: the configured channels (Telegram polling or webhook), the outbox
-    dispatcher and the web app (webhooks, /healthz)."""
+    """Run carebot: the configured channels (Telegram polling or webhook, WhatsApp
+    webhook), the scheduler and outbox dispatcher, the web app (webhooks, /healthz, /readyz,
+    /metrics). Refuses to start, saying what to fix, on a bad configuration; stops cleanly
+    on SIGTERM or Ctrl-C."""
     import asyncio
 
-    from bot.runner import run_forever
+    from bot.runner import StartRefusedError, run_forever, settings_problems
 
-    settings = Settings()
-    if not (settings.telegram_enabled or settings.whatsapp_enabled):
-        typer.echo(
-            "No channel is configured: set TELEGRAM_BOT_TOKEN, or the WHATSAPP_* settings, "
-            "in .env (see .env.example), "
-            "or talk to carebot in the terminal with `carebot chat`.",
-            err=True,
-        )
+    settings = _run_settings()
+    problems = settings_problems(settings)
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
         raise typer.Exit(2)
-    asyncio.run(run_forever(_bootstrap(settings)))
+    report = check_config(settings.clinic_file, settings.faq_file)
+    if not report.ok:
+        _refuse_config([str(problem) for problem in report.problems])
+    try:
+        asyncio.run(run_forever(_bootstrap(settings)))
+    except StartRefusedError as refusal:
+        typer.echo(str(refusal), err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
+        raise typer.Exit(130) from None
+
+
+def _run_settings() -> Settings:
+    """The settings, or each invalid one named (never its value) and exit 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            typer.echo(f"{name}: {problem['msg']} — fix it in .env or the environment", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command("check-config")

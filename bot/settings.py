@@ -15,6 +15,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 DEFAULT_CLINIC_FILE = EXAMPLES_DIR / "clinic.yaml"
 DEFAULT_FAQ_FILE = EXAMPLES_DIR / "faq.yaml"
+#: What WhatsApp needs, all four: sending, the number, webhook signatures, the handshake.
+WHATSAPP_SETTINGS = (
+    "WHATSAPP_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+)
+
+
+def safe_url(url: str) -> str:
+    """A database URL for display: no user, password nor query (which may hold one)."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    netloc, slash, path = rest.split("?", 1)[0].partition("/")
+    if "@" in netloc:
+        netloc = "…@" + netloc.rsplit("@", 1)[1]
+    return f"{scheme}://{netloc}{slash}{path}"
 
 
 class Settings(BaseSettings):
@@ -77,12 +95,15 @@ class Settings(BaseSettings):
 
     @property
     def whatsapp_enabled(self) -> bool:
-        """Whether the WhatsApp Cloud API is configured (token, number, app secret)."""
-        return None not in (
-            self.whatsapp_token,
-            self.whatsapp_phone_number_id,
-            self.whatsapp_app_secret,
-        )
+        """Whether the WhatsApp Cloud API is configured: all of ``WHATSAPP_SETTINGS``."""
+        return not self.whatsapp_missing() and self.whatsapp_token is not None
+
+    def whatsapp_missing(self) -> list[str]:
+        """The WHATSAPP_* variables still needed once one of them is set (else none)."""
+        values = {name: getattr(self, name.lower()) for name in WHATSAPP_SETTINGS}
+        if all(value is None for value in values.values()):
+            return []
+        return [name for name, value in values.items() if value is None]
 
     @property
     def llm_enabled(self) -> bool:

@@ -147,6 +147,10 @@ CHAT_ACTIONS = frozenset(
 # Update types Telegram leaves out unless `allowed_updates` names them.
 _OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _RATE_LIMITED_METHODS = frozenset({"sendMessage", "sendDocument"})
+#: What :meth:`FakeTelegram.hold_sends` holds: requests that write to a chat (lower case).
+_HELD_METHODS = frozenset(
+    {"sendmessage", "senddocument", "sendchataction", "editmessagetext", "editmessagereplymarkup"}
+)
 _TOKEN_FORMAT = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET_TOKEN_FORMAT = re.compile(r"^[A-Za-z0-9_-]+$")
 _BOT_COMMAND_FORMAT = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -448,6 +452,8 @@ class FakeTelegram:
             self._group_sends: dict[int, deque[float]] = {}
             self._recent_sends: deque[float] = deque()
             self._forced_429: deque[int] = deque()
+            self._held_chats: set[int] = set()
+            self._holding: dict[int, int] = {}
 
     # ------------------------------------------------------------------ records
 
@@ -664,6 +670,24 @@ class FakeTelegram:
         """Reject the next ``times`` sends (sendMessage/sendDocument) with 429."""
         with self._lock:
             self._forced_429.extend([retry_after] * times)
+
+    def hold_sends(self, chat_id: int) -> None:
+        """Keep what the bot sends to ``chat_id`` waiting, as a slow network would: each
+        such request (``_HELD_METHODS``) is received but answered, and takes effect, only once
+        :meth:`release_sends` is called. Makes a turn's delivery be in flight for as long as
+        a test needs."""
+        with self._lock:
+            self._held_chats.add(chat_id)
+
+    def release_sends(self, chat_id: int) -> None:
+        """Let the requests held for ``chat_id`` through, in the order they came."""
+        with self._lock:
+            self._held_chats.discard(chat_id)
+
+    def held_sends(self, chat_id: int) -> int:
+        """How many requests to ``chat_id`` are waiting right now (see :meth:`hold_sends`)."""
+        with self._lock:
+            return self._holding.get(chat_id, 0)
 
     def push_message(
         self,
@@ -1090,6 +1114,8 @@ class FakeTelegram:
                     raise TelegramApiError(401, UNAUTHORIZED)
                 raise TelegramApiError(404, NOT_FOUND)
             handler = self._methods.get(method.lower())
+            if method.lower() in _HELD_METHODS:
+                await self._while_held(_chat_id_or_none(params.get("chat_id")))
             if method.lower() == "getupdates":
                 result: Any = await self._get_updates(params, request)
             elif handler is None:
@@ -1119,6 +1145,22 @@ class FakeTelegram:
                 ApiRequest(method, request.method, status, time.time(), _loggable(params))
             )
         return JSONResponse(body, status_code=status)
+
+    async def _while_held(self, chat_id: int | None) -> None:
+        """Wait while sends to ``chat_id`` are held (or until the server closes)."""
+        with self._lock:
+            if chat_id is None or chat_id not in self._held_chats:
+                return
+            self._holding[chat_id] = self._holding.get(chat_id, 0) + 1
+        try:
+            while True:
+                await asyncio.sleep(_POLL_INTERVAL)
+                with self._lock:
+                    if chat_id not in self._held_chats or self._closing:
+                        return
+        finally:
+            with self._lock:  # a reset() meanwhile released it and forgot the count
+                self._holding[chat_id] = max(self._holding.get(chat_id, 0) - 1, 0)
 
     # ------------------------------------------------------------------ getUpdates
 
