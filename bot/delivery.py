@@ -121,8 +121,11 @@ class Delivery:
                     if later is None:
                         self._alert(uow, item, reason, now)
                     else:
-                        # The rest waits too, so the patient reads the replies in order.
-                        uow.outbox.postpone([o.outbox_id for o in rest], later)
+                        # The rest waits too, so the patient reads the replies in order; what
+                        # the dispatcher had claimed goes back to the outbox rather than
+                        # sitting "sending" until it is reclaimed as stuck.
+                        uow.outbox.postpone([o.outbox_id for o in rest if not o.claimed], later)
+                        uow.outbox.give_back([o.outbox_id for o in rest if o.claimed], later)
                         log.info("delivery.postponed", channel=item.channel, seconds=seconds)
                 case Unreachable(reason):
                     for outgoing in (item, *rest):

@@ -55,6 +55,8 @@ class Outgoing:
     channel: str
     recipient: str
     reply: Reply
+    #: Taken by the dispatcher (marked sending): given back to the outbox if it cannot go now.
+    claimed: bool = False
 
 
 class Engine:

@@ -70,7 +70,6 @@ from clinic.config import ClinicConfig
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.jobs import build_scheduler
 from storage.db import Database
-from storage.models import OutboxStatus
 
 log = structlog.get_logger("carebot.run")
 
@@ -363,13 +362,8 @@ class _Backlog(Delivery):
             await asyncio.to_thread(self._put_back, [item.outbox_id for item in items])
 
     def _put_back(self, ids: list[int]) -> None:
-        put_back = 0
         with self.database.unit_of_work() as uow:
-            for outbox_id in ids:
-                row = uow.outbox.get(outbox_id)
-                if row is not None and row.status == OutboxStatus.SENDING.value:
-                    row.status = OutboxStatus.PENDING.value
-                    put_back += 1
+            put_back = uow.outbox.give_back(ids)
             uow.commit()
         log.info("dispatcher.put_back", messages=put_back)
 

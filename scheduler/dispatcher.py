@@ -66,7 +66,9 @@ class OutboxDispatcher:
                 reply = self._reply(uow, clinic, row, now)
                 if reply is not None:
                     uow.outbox.mark_sending(row.id, now)
-                    claimed.append(Outgoing(row.id, row.channel, row.external_id, reply))
+                    claimed.append(
+                        Outgoing(row.id, row.channel, row.external_id, reply, claimed=True)
+                    )
             uow.commit()
         return claimed
 

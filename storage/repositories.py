@@ -807,6 +807,25 @@ class OutboxRepository:
         )
         self.session.exec(statement)
 
+    def give_back(self, message_ids: Sequence[int], not_before: datetime | None = None) -> int:
+        """Messages a worker claimed but did not send: pending again (not before
+        ``not_before`` if given), no attempt counted; the count given back."""
+        if not message_ids:
+            return 0
+        values: dict[str, Any] = {"status": OutboxStatus.PENDING.value, "claimed_at": None}
+        if not_before is not None:
+            values["not_before"] = not_before
+        statement = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(message_ids),
+                col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+            )
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+        return self.session.exec(statement).rowcount
+
     def cancel_pending(self, prefix: str) -> int:
         """Cancel pending messages whose key starts with ``prefix``; the count."""
         statement = (

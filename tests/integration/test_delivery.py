@@ -16,6 +16,7 @@ from scheduler.dispatcher import OutboxDispatcher
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.chat import MovableClock
+from tests.fakes.collecting import CollectingSender
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 STAFF_GROUP = -1001234567890
@@ -101,3 +102,37 @@ def test_a_blocked_chat_fails_at_once_and_alerts_the_staff(database: Database) -
     assert len(sender.tries) == 1
     assert rows["reply:test:1"].status == "failed"
     assert "alert:delivery:1" in rows
+
+
+def test_a_429_mid_batch_gives_the_chats_other_messages_back_in_order(database: Database) -> None:
+    """The dispatcher claimed two messages for one chat; Telegram answers the first with a
+    429: both wait the time asked, pending (not stuck as "sending" until reclaimed), and
+    then go in order."""
+    dispatcher, sender, clock = _setup(database, RetryLater(30, "telegram: 429 Too Many Requests"))
+    with database.unit_of_work() as uow:
+        uow.outbox.enqueue(
+            idempotency_key="reply:test:2",
+            channel="telegram",
+            external_id="42",
+            kind="reply",
+            payload=Reply("Second").to_payload(),
+            not_before=NOW,
+            now=NOW,
+        )
+        uow.commit()
+    assert asyncio.run(dispatcher.run_once()) == 2
+    rows = _rows(database)
+    first, second = rows["reply:test:1"], rows["reply:test:2"]
+    assert len(sender.tries) == 1
+    assert (first.status, second.status) == ("pending", "pending")
+    assert first.not_before == second.not_before == NOW + timedelta(seconds=30)
+    assert second.attempts == 0 and second.claimed_at is None
+    # Nothing goes before the time Telegram asked for.
+    clock.advance(timedelta(seconds=29))
+    assert asyncio.run(dispatcher.run_once()) == 0
+    clock.advance(timedelta(seconds=1))
+    collecting = CollectingSender(channel="telegram")
+    dispatcher.delivery.senders["telegram"] = collecting
+    assert asyncio.run(dispatcher.run_once()) == 2
+    assert collecting.texts_to("42") == ["Bonjour", "Second"]
+    assert {row.status for row in _rows(database).values() if row.kind == "reply"} == {"sent"}
