@@ -365,10 +365,25 @@ class TelegramChannel:
                 await asyncio.sleep(2)
                 continue
             if updates is None:
-                return
+                break
             if updates:
                 await self.process_batch(updates)
                 offset = updates[-1].update_id + 1
+        if offset is not None:  # the last call may not have reached Telegram before the stop
+            await self._confirm(offset)
+
+    async def _confirm(self, offset: int) -> None:
+        """At the stop, tell Telegram the updates processed last are done, so the next start
+        is not handed them again (what this call returns stays unconfirmed: it is
+        delivered again then)."""
+        with suppress(TelegramError, TimeoutError):
+            await asyncio.wait_for(
+                self.bot.get_updates(offset=offset, limit=1, timeout=0), CONFIRM_SECONDS
+            )
+
+
+#: How long the stop waits for Telegram to take the last confirmation.
+CONFIRM_SECONDS = 2.0
 
 
 async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
