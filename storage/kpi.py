@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import (
     Appointment,
@@ -182,7 +182,7 @@ def kpi_report(
     cancelled = reader.cancellations()
     rebooked = reader.rebooked_from_waitlist()
     reminded, confirmed = reader.reminders()
-    channels, languages = reader.message_origins(turns)
+    channels, languages = reader.message_origins()
     waits = [
         (handoff.staff_replied_at - handoff.opened_at).total_seconds()
         for handoff in handoffs
@@ -407,23 +407,19 @@ class _Reader:
         """Conversations handed to a person in the period."""
         return list(self.session.exec(select(Handoff).where(self.period.within(Handoff.opened_at))))
 
-    def message_origins(self, turns: Sequence[Turn]) -> tuple[dict[str, int], dict[str, int]]:
+    def message_origins(self) -> tuple[dict[str, int], dict[str, int]]:
         """Patient messages by channel and by the conversation's language."""
-        ids = {turn.conversation_id for turn in turns}
-        origin = {
-            conversation_id: (channel, language)
-            for conversation_id, channel, language in self.session.exec(
-                select(Conversation.id, Conversation.channel, Conversation.language).where(
-                    col(Conversation.id).in_(list(ids))
-                )
-            )
-        }
+        statement = (
+            select(Conversation.channel, Conversation.language, func.count())
+            .join(TurnLog, col(TurnLog.conversation_id) == Conversation.id)
+            .where(self.period.within(TurnLog.at))
+            .group_by(col(Conversation.channel), col(Conversation.language))
+        )
         channels: Counter[str] = Counter()
         languages: Counter[str] = Counter()
-        for turn in turns:
-            channel, language = origin.get(turn.conversation_id, ("?", "?"))
-            channels[channel] += 1
-            languages[language] += 1
+        for channel, language, count in self.session.exec(statement):
+            channels[channel] += count
+            languages[language] += count
         return dict(channels.most_common()), dict(languages.most_common())
 
     def first_answers(self, turns: Sequence[Turn]) -> list[float]:
