@@ -22,6 +22,7 @@ from functools import cached_property
 from bot.i18n import Translator
 from bot.messages import Choice, Reply
 from bot.nlu import match_practitioner, understand_when
+from bot.stats import MAX_DAYS, last_week, report_from, summary_text
 from clinic.config import ClinicConfig
 from scheduler.messages import mark_no_show, unplan_appointment
 from storage.db import UnitOfWork
@@ -727,6 +728,25 @@ def _handoff_line(ctx: StaffContext, handoff: Handoff) -> str:
     )
 
 
+# --- /stats --------------------------------------------------------------------------
+
+
+def stats(ctx: StaffContext, argument: str) -> list[Reply]:
+    """The front desk's figures: last week by default, or ``/stats <from> <to>``."""
+    words = argument.split()
+    days = [_read_day(ctx, word) for word in words] if len(words) == 2 else []
+    if not words:
+        start, end = last_week(_today(ctx))
+    elif len(days) == 2 and days[0] is not None and days[1] is not None:
+        start, end = days[0], days[1]
+    else:
+        return [Reply(ctx.t("staffcmd.stats.usage"))]
+    if end < start or (end - start).days >= MAX_DAYS:
+        return [Reply(ctx.t("staffcmd.stats.usage"))]
+    report = report_from(ctx.uow.session, ctx.clinic, start, end, now=ctx.now)
+    return [Reply(summary_text(report, ctx.clinic, ctx.language, ctx.now))]
+
+
 # --- dispatch ------------------------------------------------------------------------
 
 _Handler = Callable[[StaffContext, str], list[Reply]]
@@ -738,6 +758,7 @@ _COMMANDS: dict[str, _Handler] = {
     "cancel": cancel,
     "block": block,
     "handoffs": handoffs,
+    "stats": stats,
     "help": show_help,
     "staff": show_help,
     "start": show_help,
@@ -751,6 +772,3 @@ _BUTTONS: dict[str, _Handler] = {
     "cy": _confirm_cancel,
     "no": _keep,
 }
-
-#: The commands staff can give, for the adapter's command menu.
-STAFF_COMMANDS: tuple[str, ...] = ("agenda", "noshow", "arrived", "cancel", "block", "handoffs")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel.numbers import format_decimal, format_percent
+from sqlmodel import Session
 
 from bot.i18n import Translator
 from clinic.config import ClinicConfig
@@ -30,19 +31,46 @@ def build_report(
     minutes_per_conversation: float | None = None,
 ) -> KpiReport:
     """The report for the days ``start`` to ``end`` (both included, clinic time)."""
-    if (end - start).days >= MAX_DAYS:
-        raise ValueError(f"a report covers at most {MAX_DAYS} days")
-    minutes = minutes_per_conversation or clinic.reporting.minutes_per_conversation
     with database.unit_of_work(read_only=True) as uow:
-        return kpi_report(
+        return report_from(
             uow.session,
+            clinic,
             start,
             end,
-            timezone=clinic.clinic.timezone,
             now=now,
-            minutes_per_conversation=minutes,
-            message_retention=clinic.privacy.message_retention,
+            minutes_per_conversation=minutes_per_conversation,
         )
+
+
+def report_from(
+    session: Session,
+    clinic: ClinicConfig,
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    minutes_per_conversation: float | None = None,
+) -> KpiReport:
+    """The report read in an open session (a staff command's transaction)."""
+    if (end - start).days >= MAX_DAYS:
+        raise ValueError(f"a report covers at most {MAX_DAYS} days")
+    return kpi_report(
+        session,
+        start,
+        end,
+        timezone=clinic.clinic.timezone,
+        now=now,
+        minutes_per_conversation=(
+            minutes_per_conversation or clinic.reporting.minutes_per_conversation
+        ),
+        message_retention=clinic.privacy.message_retention,
+    )
+
+
+def last_week(today: date) -> tuple[date, date]:
+    """Monday to Sunday of the week before ``today``'s."""
+    this_monday = today - timedelta(days=today.weekday())
+    return this_monday - timedelta(weeks=1), this_monday - timedelta(days=1)
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -62,7 +90,8 @@ class Formatter:
         """``0.25`` → "25 %" (fr) / "25%" (en); "—" when there was nothing to count."""
         if value is None:
             return "—"
-        return format_percent(value, "#,##0.#%", locale=self.language)
+        # Rounded to a tenth of a percent, written as the language does ("33,3 %", "33.3%").
+        return format_percent(round(value, 3), locale=self.language, decimal_quantization=False)
 
     def number(self, value: float) -> str:
         """A count or a number of minutes, grouped as the language does."""
@@ -168,17 +197,34 @@ def notes(report: KpiReport, clinic: ClinicConfig, fmt: Formatter, now: datetime
     return lines
 
 
-def format_table(report: KpiReport, clinic: ClinicConfig, language: str, now: datetime) -> str:
-    """The report as plain text for a terminal."""
-    t = Translator(language, clinic.zone)
-    fmt = Formatter(t.language, t)
-    title = t(
+def _title(report: KpiReport, clinic: ClinicConfig, t: Translator) -> str:
+    return t(
         "kpi.title",
         clinic=clinic.clinic.name,
         start=report.start,
         end=report.end,
         zone=report.timezone,
     )
+
+
+def summary_text(report: KpiReport, clinic: ClinicConfig, language: str, now: datetime) -> str:
+    """The headline figures as short lines for a chat (no table: chats wrap lines)."""
+    t = Translator(language, clinic.zone)
+    fmt = Formatter(t.language, t)
+    lines = [f"📊 {_title(report, clinic, t)}", ""]
+    lines += [
+        f"• {label} : {value}" if t.language == "fr" else f"• {label}: {value}"
+        for label, value in summary_lines(report, fmt)
+    ]
+    extra = notes(report, clinic, fmt, now)
+    return "\n".join(lines + (["", *extra] if extra else []))
+
+
+def format_table(report: KpiReport, clinic: ClinicConfig, language: str, now: datetime) -> str:
+    """The report as plain text for a terminal."""
+    t = Translator(language, clinic.zone)
+    fmt = Formatter(t.language, t)
+    title = _title(report, clinic, t)
     pairs = summary_lines(report, fmt)
     width = max(len(label) for label, _ in pairs)
     lines = [title, ""]

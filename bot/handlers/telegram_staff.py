@@ -26,10 +26,6 @@ from storage.db import Database, UnitOfWork
 log = structlog.get_logger("carebot.telegram.staff")
 
 DONE = "/done"
-#: Commands that make a staff member's private message a staff command.
-STAFF_COMMANDS = frozenset(
-    {"/agenda", "/noshow", "/arrived", "/cancel", "/block", "/handoffs", "/staff", DONE}
-)
 
 
 def _command(text: str) -> str:

@@ -32,6 +32,8 @@ from storage.models import (
     PractitionerBlock,
 )
 from tests.chat import plain
+from tests.kpi_seed import NOW as KPI_NOW
+from tests.kpi_seed import seed_kpi_history
 
 STAFF = 111
 STRANGER = 999
@@ -595,3 +597,23 @@ def test_help_and_unknown_commands_list_the_commands(
         for command in ("/agenda", "/noshow", "/arrived", "/cancel", "/block", "/handoffs"):
             assert command in listing
     assert "Commande inconnue : /frobnicate" in _text(_command(database, clinic, "/frobnicate"))
+
+
+def test_stats_gives_the_front_desk_figures_of_a_period(
+    database: Database, clinic: ClinicConfig
+) -> None:
+    """/stats with two days: the same figures as `carebot stats` (the seeded history of
+    tests/kpi_seed.py); without days, last week; anything else, how to use it."""
+    seed_kpi_history(database)
+    text = _text(_command(database, clinic, "/stats 2026-11-02 2026-11-15", KPI_NOW))
+    assert "Centre médical Lumière — du 2026-11-02 au 2026-11-15 (Europe/Paris)" in text
+    assert "• Rendez-vous pris via le bot : 6" in text
+    assert "• Confirmés après un rappel : 1 sur 2 rappelés (50 %)" in text
+    assert "• Absences (lapins) : 2 sur 5 visites (40 %)" in text
+    assert "• Temps de secrétariat économisé : 8 min" in text
+    # Friday 20 November: last week is Monday 9 to Sunday 15.
+    last_week = _text(_command(database, clinic, "/stats", KPI_NOW))
+    assert "du 2026-11-09 au 2026-11-15" in last_week
+    assert "• Rendez-vous pris via le bot : 2" in last_week
+    for wrong in ("/stats 2026-11-15 2026-11-02", "/stats hier", "/stats 2025-01-01 2026-11-15"):
+        assert "Utilisation : /stats" in _text(_command(database, clinic, wrong, KPI_NOW)), wrong
