@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -26,13 +28,17 @@ WHATSAPP_SETTINGS = (
 
 def safe_url(url: str) -> str:
     """A database URL for display: no user, password nor query (which may hold one)."""
-    if "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    netloc, slash, path = rest.split("?", 1)[0].partition("/")
-    if "@" in netloc:
-        netloc = "…@" + netloc.rsplit("@", 1)[1]
-    return f"{scheme}://{netloc}{slash}{path}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        scheme = url.split("://", 1)[0] if "://" in url else "?"
+        return f"{scheme}://…"
+    host = parsed.host or ""
+    if parsed.port:
+        host += f":{parsed.port}"
+    who = "…@" if parsed.username or parsed.password else ""
+    path = f"/{parsed.database}" if parsed.database else ""
+    return f"{parsed.drivername}://{who}{host}{path}"
 
 
 class Settings(BaseSettings):
@@ -71,6 +77,13 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description=(
+            "Proxies whose X-Forwarded-For/-Proto are believed (comma-separated, or *): the "
+            "staff page's lockout counts the patient's real address, its cookie is Secure."
+        ),
+    )
     # The staff KPI page (/staff): one account here and/or a file of bcrypt hashes.
     staff_user: str | None = None
     staff_password: SecretStr | None = None
