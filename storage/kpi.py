@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -90,7 +90,7 @@ class Conversations:
     """Chats with at least one patient message in the period."""
 
     total: int
-    without_person: int  # no handoff opened for them in the period
+    without_person: int  # no person held them at any time in the period
     share_without_person: float | None
 
 
@@ -173,7 +173,7 @@ def kpi_report(
     missed = sum(1 for _, status in visits if status == AppointmentStatus.NO_SHOW)
     turns = reader.turns()
     handoffs = reader.handoffs()
-    with_person = {handoff.conversation_id for handoff in handoffs}
+    with_person = reader.held_by_a_person()
     conversations = {turn.conversation_id for turn in turns}
     settled = len(conversations - with_person)
     notes = []
@@ -406,6 +406,18 @@ class _Reader:
     def handoffs(self) -> list[Handoff]:
         """Conversations handed to a person in the period."""
         return list(self.session.exec(select(Handoff).where(self.period.within(Handoff.opened_at))))
+
+    def held_by_a_person(self) -> set[int]:
+        """Conversations a person held at some time in the period (a handoff opened in it,
+        or opened before and not closed before it began)."""
+        statement = select(Handoff.conversation_id).where(
+            col(Handoff.opened_at) < self.period.utc_end,
+            or_(
+                col(Handoff.closed_at).is_(None),
+                col(Handoff.closed_at) >= self.period.utc_start,
+            ),
+        )
+        return set(self.session.exec(statement))
 
     def message_origins(self) -> tuple[dict[str, int], dict[str, int]]:
         """Patient messages by channel and by the conversation's language."""

@@ -211,6 +211,8 @@ def _conversations(uow: UnitOfWork, seeded: Seeded) -> None:
     )
     c5 = conversation("c5", "p6", "telegram", "fr")
     turn(c5, at(30, 9, month=10), [(0, 1)])  # before the period
+    turn(c5, at(6, 9), [])  # in the period, held by a person since October: the bot is quiet
+    # Opened in October and still open: not one of the period's handoffs, but c5 is held.
     uow.handoffs.open(
         conversation_id=c5,
         patient_id=seeded.patients["p6"],

@@ -70,11 +70,12 @@ def test_the_report_matches_a_hand_count_of_the_seeded_history(
     }
     # First replies: 2, 1, 4, 6, 3, 10 s → median (3 + 4) / 2, p90 the 6th of 6.
     assert report["first_answer"] == {"count": 6, "median_seconds": 3.5, "p90_seconds": 10.0}
-    # c1..c4 wrote in the period; c2 and c4 were handed to a person.
+    # c1..c5 wrote in the period; c2 and c4 were handed to a person in it, and a person
+    # has held c5 since October.
     assert report["conversations"] == {
-        "total": 4,
+        "total": 5,
         "without_person": 2,
-        "share_without_person": 0.5,
+        "share_without_person": 0.4,
     }
     assert report["handoffs"] == {
         "total": 2,
@@ -82,11 +83,11 @@ def test_the_report_matches_a_hand_count_of_the_seeded_history(
         "wait": {"count": 1, "median_seconds": 1800.0, "p90_seconds": 1800.0},
         "by_reason": {"asked": 1, "medical": 1},
     }
-    # 7 messages: c1 ×2, c3 ×2, c4 on Telegram; c2 ×2 on WhatsApp. French: c1, c3.
+    # 8 messages: c1 ×2, c3 ×2, c4, c5 on Telegram; c2 ×2 on WhatsApp. French: c1, c3, c5.
     assert report["messages"] == {
-        "total": 7,
-        "by_channel": {"telegram": 5, "whatsapp": 2},
-        "by_language": {"fr": 4, "en": 3},
+        "total": 8,
+        "by_channel": {"telegram": 6, "whatsapp": 2},
+        "by_language": {"fr": 5, "en": 3},
     }
     assert report["time_saved"] == {
         "minutes_per_conversation": 4.0,
