@@ -264,11 +264,13 @@ class Stopped:
     unfinished_turns: int
     unfinished_jobs: int
     seconds: float
+    #: Channel or web tasks that had to be cancelled at the deadline.
+    unfinished_tasks: int = 0
 
     @property
     def clean(self) -> bool:
         """Whether everything in flight finished."""
-        return not (self.unfinished_turns or self.unfinished_jobs)
+        return not (self.unfinished_turns or self.unfinished_jobs or self.unfinished_tasks)
 
 
 class _Server(uvicorn.Server):
@@ -517,6 +519,9 @@ async def _start(system: System, running: Running, sock: socket.socket) -> None:
             host=settings.web_host,
             port=settings.web_port,
             log_level="warning",
+            # Behind a reverse proxy: the client's address and https, as the proxy says.
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
             # Requests in flight (webhook turns) get the drain's time, then are cancelled.
             timeout_graceful_shutdown=int(DRAIN_SECONDS),
         )
@@ -704,7 +709,7 @@ async def _shut(running: Running, timeout: float) -> Stopped:
             await asyncio.wait_for(close(), CLOSE_SECONDS)
     with contextlib.suppress(Exception):
         loop.remove_signal_handler(signal.SIGHUP)
-    return Stopped(turns, unfinished_jobs, round(loop.time() - began, 2))
+    return Stopped(turns, unfinished_jobs, round(loop.time() - began, 2), len(pending))
 
 
 async def stop_running(running: Running, timeout: float = DRAIN_SECONDS) -> Stopped:
@@ -716,6 +721,7 @@ async def stop_running(running: Running, timeout: float = DRAIN_SECONDS) -> Stop
         "carebot.stopped",
         unfinished_turns=stopped.unfinished_turns,
         unfinished_jobs=stopped.unfinished_jobs,
+        unfinished_tasks=stopped.unfinished_tasks,
         seconds=stopped.seconds,
     )
     return stopped
