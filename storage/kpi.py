@@ -459,8 +459,11 @@ class _Reader:
         for conversation_id, moments in by_conversation.items():
             written = sorted(replies.get(conversation_id, []))
             created = [at for at, _ in written]
-            for index, at in enumerate(moments):
-                until = moments[index + 1] if index + 1 < len(moments) else None
+            moments.sort()
+            for at in moments:
+                # Until the chat's next message; messages of the same instant share a window.
+                later = bisect.bisect_right(moments, at)
+                until = moments[later] if later < len(moments) else None
                 low = bisect.bisect_left(created, at)
                 high = bisect.bisect_left(created, until) if until else len(created)
                 if low < high:

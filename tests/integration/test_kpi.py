@@ -204,3 +204,39 @@ def test_carebot_stats_prints_the_table_and_json(tmp_path: Path) -> None:
     silly = carebot("stats", "--from", "yesterday", env=env, cwd=tmp_path)
     assert silly.returncode == 2
     assert "is not a date" in silly.stderr
+
+
+def test_messages_of_the_same_instant_are_each_timed_to_the_first_reply(
+    database: Database, clinic: ClinicConfig
+) -> None:
+    """Two messages stamped alike (a double tap) both count as answered by the first reply."""
+    moment = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    with database.unit_of_work() as uow:
+        chat = uow.conversations.get_or_create_locked("telegram", "1", "fr", now=moment)
+        assert chat.id is not None
+        for _ in range(2):
+            uow.turns.record(
+                conversation_id=chat.id,
+                at=moment,
+                inbound_kind="button",
+                flow="idle",
+                step="start",
+                latency_ms=2.0,
+                replies=1,
+            )
+        row = uow.outbox.enqueue(
+            idempotency_key="reply:telegram:1:0",
+            channel="telegram",
+            external_id="1",
+            kind="reply",
+            payload={"text": "…"},
+            not_before=moment,
+            conversation_id=chat.id,
+            now=moment,
+        )
+        assert row is not None and row.id is not None
+        uow.outbox.mark_sent(row.id, None, moment + timedelta(seconds=2))
+        uow.commit()
+    day = moment.date()
+    report = build_report(database, clinic, day, day, now=moment + timedelta(days=1))
+    assert report.first_answer == durations([2.0, 2.0])
