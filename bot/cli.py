@@ -18,7 +18,10 @@ from bot.settings import safe_url as _safe_url
 from clinic.loader import ConfigError
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from bot.bootstrap import System
+    from bot.stats import Period
 
 app = typer.Typer(
     help="carebot — an AI front desk for clinics.",
@@ -202,10 +205,26 @@ def mark_no_show_command(
 
 
 def _parse_date(value: str) -> date:
+    """A YYYY-MM-DD day (not at the ends of the calendar, where a day more overflows)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date like 2026-12-07") from None
+    if not date.min < day < date.max:
+        raise typer.BadParameter(f"{value} is too far off")
+    return day
+
+
+def _period(start: str | None, end: str | None, zone: ZoneInfo, now: datetime) -> Period:
+    """The days asked for, by the staff page's rules; a clear message and exit 2 if they
+    cannot be read (not a date, years away, reversed, longer than a year)."""
+    from bot.i18n import Translator
+    from bot.stats import PeriodError, parse_period
+
+    try:
+        return parse_period(start, end, now.astimezone(zone).date())
+    except PeriodError as error:
+        raise typer.BadParameter(Translator("en", zone)(error.key, **error.values)) from None
 
 
 @reminders_app.command("preview")
@@ -234,7 +253,9 @@ def stats(
     start: str | None = typer.Option(
         None, "--from", help="First day, e.g. 2026-11-02 (default: four weeks ago, a Monday)."
     ),
-    end: str | None = typer.Option(None, "--to", help="Last day, included (default: Sunday)."),
+    end: str | None = typer.Option(
+        None, "--to", help="Last day, included (default: last Sunday; after --from alone, today)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
     language: str | None = typer.Option(None, help="fr or en (default: the clinic's)."),
     minutes: float | None = typer.Option(
@@ -247,19 +268,21 @@ def stats(
     """The clinic's KPI report: bookings, reminders, no-shows, answers, handoffs, time saved."""
     import json
 
-    from bot.stats import build_report, default_period, format_table
+    from bot.stats import build_report, format_table
 
     system = _bootstrap(_quiet_settings())
     clinic = system.clinic()
     now = system.engine.clock()
-    first, last = default_period(now.astimezone(clinic.zone).date())
-    first = _parse_date(start) if start else first
-    last = _parse_date(end) if end else last
-    if last < first:
-        raise typer.BadParameter("--to is before --from")
+    # No dates: the last four full weeks; --from alone: up to today.
+    period = _period(start, end, clinic.zone, now)
     try:
         report = build_report(
-            system.database, clinic, first, last, now=now, minutes_per_conversation=minutes
+            system.database,
+            clinic,
+            period.start,
+            period.end,
+            now=now,
+            minutes_per_conversation=minutes,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 DEFAULT_CLINIC_FILE = EXAMPLES_DIR / "clinic.yaml"

@@ -13,25 +13,33 @@ Security choices, so a reviewer need not reverse-engineer them:
 * login and logout are POST forms. SameSite=Lax keeps the cookie off
   cross-site POSTs (no logout CSRF), and a POST whose ``Origin`` names another
   site is refused (no login CSRF) — so no token in the forms;
+* the cookie carries a keyed digest of the account's credential (its bcrypt hash,
+  or the environment password's digest): changing a password or removing the user
+  ends that user's sessions;
 * passwords are compared in constant time (bcrypt, or HMAC digests for the
   environment's account), and an unknown user name costs the same bcrypt check
-  as a known one;
-* five failed logins in a row from one address lock it out for a minute;
-* logs name the user, never the password.
+  as a known one (a dummy hash of the file's own cost);
+* every login attempt from an address is counted *before* its password is
+  checked, so five in a row — sent one by one or all at once — lock it out for a
+  minute; a right password clears the count;
+* logs name a user who signed in, never a password, nor the name typed in a failed
+  attempt (it may be a password typed in the wrong field).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import math
 import re
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -48,6 +56,7 @@ from markupsafe import Markup, escape
 from bot import stats
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from bot.settings import Settings
+from bot.stats import PeriodError, parse_period
 from clinic.config import ClinicConfig
 from storage.kpi import Durations, KpiReport
 
@@ -57,13 +66,12 @@ PREFIX = "/staff"
 COOKIE = "carebot_staff"
 #: A staff session lasts a working day; then the page asks for the password again.
 SESSION_MAX_AGE = 12 * 3600
-#: The longest period one page shows (a year, leap day included).
 #: bcrypt only reads the first 72 bytes of a password (htpasswd -B truncates to them too).
 BCRYPT_MAX_BYTES = 72
 BCRYPT_PREFIXES = (b"$2a$", b"$2b$", b"$2y$")
 #: The cost of the hashes ``carebot staff-password`` writes (~0.2 s per check).
 BCRYPT_ROUNDS = 12
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COST = re.compile(rb"\$2[aby]\$([0-9]{2})\$")
 _NAME = re.compile(r"[^\s:]{1,64}")
 
 
@@ -83,10 +91,10 @@ def password_file_line(name: str, password: str, *, rounds: int = BCRYPT_ROUNDS)
     return f"{name}:{hashed}"
 
 
-def read_password_file(path: Path) -> dict[str, bytes]:
+def parse_password_file(text: str, path: Path) -> dict[str, bytes]:
     """The users and bcrypt hashes of an htpasswd-style file; bad lines are logged, skipped."""
     users: dict[str, bytes] = {}
-    for number, raw in enumerate(path.read_text("utf-8").splitlines(), 1):
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -112,6 +120,16 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
 
 
+def bcrypt_cost(hashed: bytes) -> int | None:
+    """The cost of a ``$2b$NN$…`` hash (``None`` if it is not one)."""
+    match = _COST.match(hashed)
+    return int(match.group(1)) if match else None
+
+
+#: Dummy hashes by cost, shared by every set of accounts (each takes a bcrypt run to make).
+_DUMMIES: dict[int, bytes] = {}
+
+
 class StaffAccounts:
     """Who may sign in: the environment's account and those of the password file.
 
@@ -131,8 +149,8 @@ class StaffAccounts:
             log.warning("staff.account_incomplete", hint="set both STAFF_USER and STAFF_PASSWORD")
         self.password_file = password_file
         self._file_users: dict[str, bytes] = {}
-        self._file_stamp: tuple[int, int] | None = None
-        self._dummy: bytes | None = None
+        self._file_content: bytes | None = None
+        self._file_unreadable = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StaffAccounts:
@@ -149,9 +167,18 @@ class StaffAccounts:
         """Whether anyone at all can sign in."""
         return self._env is not None or bool(self._users())
 
-    def knows(self, user: str) -> bool:
-        """Whether this user still has an account (a removed one loses its session)."""
-        return (self._env is not None and self._env[0] == user) or user in self._users()
+    def credential(self, user: str) -> bytes | None:
+        """What ``user`` signs in with now (their hash or password digest); ``None``: no account.
+
+        A session is bound to it, so a changed password or a removed user ends the session.
+        """
+        parts = []
+        if self._env is not None and self._env[0] == user:
+            parts.append(b"env:" + self._env[1])
+        hashed = self._users().get(user)
+        if hashed is not None:
+            parts.append(b"file:" + hashed)
+        return b"\n".join(parts) if parts else None
 
     def check(self, user: str, password: str) -> bool:
         """Whether ``password`` is ``user``'s, taking the same time whichever is wrong."""
@@ -164,7 +191,7 @@ class StaffAccounts:
             return matches
         hashed = self._users().get(user)
         # An unknown user is checked against a dummy hash: the answer takes as long.
-        in_file = self._bcrypt(password.encode()[:BCRYPT_MAX_BYTES], hashed or self._dummy_hash())
+        in_file = self._bcrypt(password.encode()[:BCRYPT_MAX_BYTES], hashed or self.dummy_hash())
         return matches or (hashed is not None and in_file)
 
     @staticmethod
@@ -174,27 +201,41 @@ class StaffAccounts:
         except ValueError:  # a malformed hash in the file
             return False
 
-    def _dummy_hash(self) -> bytes:
-        if self._dummy is None:
-            self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(BCRYPT_ROUNDS))
-        return self._dummy
+    def dummy_hash(self) -> bytes:
+        """A hash no password matches, of the cost most of the file's hashes have.
+
+        Checking an unknown user against it takes as long as checking a known one:
+        ``htpasswd -B`` writes cost 5, ``carebot staff-password`` cost 12.
+        """
+        costs = Counter(bcrypt_cost(hashed) for hashed in self._users().values())
+        costs.pop(None, None)
+        # The most common cost; on a tie the dearer one (a slow answer reveals less).
+        cost = max(costs.items(), key=lambda item: (item[1], item[0]))[0] if costs else None
+        rounds = min(max(cost or BCRYPT_ROUNDS, 4), 31)
+        if rounds not in _DUMMIES:
+            _DUMMIES[rounds] = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds))
+        return _DUMMIES[rounds]
 
     def _users(self) -> dict[str, bytes]:
-        """The file's users, read again when its size or modification time changed."""
+        """The file's users, parsed again whenever its content changed.
+
+        The content, not its modification time, says so: a password changed twice
+        within the filesystem's clock tick leaves the size and the time alike.
+        """
         if self.password_file is None:
             return {}
         try:
-            status = self.password_file.stat()
-            stamp = (status.st_mtime_ns, status.st_size)
-            if stamp != self._file_stamp:
-                self._file_users = read_password_file(self.password_file)
-                self._file_stamp = stamp
+            content = self.password_file.read_bytes()
+            if content != self._file_content:
+                self._file_users = parse_password_file(content.decode("utf-8"), self.password_file)
+                self._file_content = content
+            self._file_unreadable = False
         except (OSError, UnicodeDecodeError) as error:
-            if self._file_stamp != (0, 0):
+            if not self._file_unreadable:
                 log.error(
                     "staff.password_file_unreadable", file=str(self.password_file), error=str(error)
                 )
-            self._file_users, self._file_stamp = {}, (0, 0)
+            self._file_users, self._file_content, self._file_unreadable = {}, None, True
         return self._file_users
 
 
@@ -206,9 +247,12 @@ class _Failures:
 
 
 class LoginThrottle:
-    """Failed logins per client address: after ``limit`` in a row, a ``lockout`` of seconds.
+    """Login attempts per client address: after ``limit`` in a row, a ``lockout`` of seconds.
 
-    In memory: a restart forgets it, which only gives an attacker five more tries.
+    An attempt is counted before its password is checked and the count is cleared
+    when one succeeds: otherwise many attempts sent at once would all be checked
+    before the first failure was counted. In memory: a restart forgets it, which
+    only gives an attacker five more tries.
     """
 
     def __init__(
@@ -235,8 +279,16 @@ class LoginThrottle:
             return 0
         return max(0, math.ceil(entry.blocked_until - self.clock()))
 
-    def failed(self, client: str) -> None:
-        """Count a failed login; the ``limit``-th in a row starts a lockout."""
+    def attempt(self, client: str) -> int:
+        """Count a login attempt about to be checked; 0 lets it go on, else the seconds to wait.
+
+        The ``limit``-th attempt in a row is still checked but starts the lockout
+        (:meth:`succeeded` lifts it if that password was right). Call it with no
+        ``await`` between it and the check's start, so no other attempt slips by.
+        """
+        wait = self.wait(client)
+        if wait:
+            return wait
         now = self.clock()
         entry = self._clients.get(client)
         if entry is None or now - entry.last > self.forget_after:
@@ -247,9 +299,10 @@ class LoginThrottle:
         if entry.count >= self.limit:
             entry.count = 0
             entry.blocked_until = now + self.lockout
+        return 0
 
     def succeeded(self, client: str) -> None:
-        """A right password clears the address's failures."""
+        """A right password clears the address's attempts (and a lockout they started)."""
         self._clients.pop(client, None)
 
     def _prune(self, now: float) -> None:
@@ -266,15 +319,28 @@ class LoginThrottle:
 
 
 class SessionCookies:
-    """The signed, timed session cookie of a signed-in staff member."""
+    """The signed, timed session cookie of a signed-in staff member.
+
+    It holds the user name and a keyed digest of the account's credential: the
+    cookie can be read (it is signed, not encrypted), so the digest is an HMAC
+    under the session secret, which tells nothing about the password.
+    """
 
     def __init__(self, secret: str, *, max_age: int = SESSION_MAX_AGE) -> None:
         """Sign with ``secret``; sessions older than ``max_age`` seconds are refused."""
         self.max_age = max_age
         self._serializer = URLSafeTimedSerializer(secret, salt="carebot.staff.session")
+        self._stamp_key = hmac.new(
+            secret.encode(), b"carebot.staff.credential", hashlib.sha256
+        ).digest()
 
-    def user(self, request: Request) -> str | None:
-        """The signed-in user, if the request carries a valid, fresh session."""
+    def user(self, request: Request, credential: Callable[[str], bytes | None]) -> str | None:
+        """The signed-in user, if the request carries a valid, fresh session.
+
+        ``credential(user)`` is the account's credential now: a session started
+        with another one (the password changed since) or none (the user was
+        removed) is refused.
+        """
         value = request.cookies.get(COOKIE)
         if not value:
             return None
@@ -283,13 +349,19 @@ class SessionCookies:
         except BadSignature:  # includes SignatureExpired
             return None
         user = data.get("u") if isinstance(data, dict) else None
-        return user if isinstance(user, str) else None
+        stamp = data.get("c") if isinstance(data, dict) else None
+        if not isinstance(user, str) or not isinstance(stamp, str):
+            return None
+        current = credential(user)
+        if current is None or not hmac.compare_digest(stamp, self._stamp(current)):
+            return None
+        return user
 
-    def start(self, response: Response, request: Request, user: str) -> None:
-        """Sign ``user`` in on this browser."""
+    def start(self, response: Response, request: Request, user: str, credential: bytes) -> None:
+        """Sign ``user``, who signed in with ``credential``, in on this browser."""
         response.set_cookie(
             COOKIE,
-            self._serializer.dumps({"u": user}),
+            self._serializer.dumps({"u": user, "c": self._stamp(credential)}),
             max_age=self.max_age,
             path=PREFIX,
             secure=request.url.scheme == "https",
@@ -303,59 +375,9 @@ class SessionCookies:
             COOKIE, path=PREFIX, secure=request.url.scheme == "https", httponly=True, samesite="lax"
         )
 
-
-# --- The period -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """A closed range of clinic days."""
-
-    start: date
-    end: date
-
-
-class PeriodError(ValueError):
-    """A period the page cannot show; ``key`` and ``values`` make the message."""
-
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
-def default_period(today: date) -> Period:
-    """The last four full weeks (Monday to Sunday) before today's week."""
-    return Period(*stats.default_period(today))
-
-
-def parse_period(start: str | None, end: str | None, today: date) -> Period:
-    """The period asked for in ``?from=&to=``; a missing end defaults sensibly."""
-    first = _parse_day(start) if start else None
-    last = _parse_day(end) if end else None
-    if first is None and last is None:
-        return default_period(today)
-    if first is None:
-        assert last is not None
-        first = last - timedelta(days=27)
-    if last is None:
-        last = max(first, min(today, first + timedelta(days=stats.MAX_DAYS - 1)))
-    if first > last:
-        raise PeriodError("staff_web.error.reversed", start=first.isoformat(), end=last.isoformat())
-    days = (last - first).days + 1
-    if days > stats.MAX_DAYS:
-        raise PeriodError("staff_web.error.too_long", days=days, limit=stats.MAX_DAYS)
-    return Period(first, last)
-
-
-def _parse_day(value: str) -> date:
-    text = value.strip()
-    try:
-        if _DAY.fullmatch(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise PeriodError("staff_web.error.bad_date", value=text[:40])
+    def _stamp(self, credential: bytes) -> str:
+        """A short keyed digest of a credential: enough to tell a changed one."""
+        return hmac.new(self._stamp_key, credential, hashlib.sha256).hexdigest()[:32]
 
 
 # --- What the page shows ------------------------------------------------------------------
@@ -851,9 +873,10 @@ class StaffPages:
         user = _text(form.get("username"))[:200].strip()
         password = _text(form.get("password"))[:1024]
         target = _safe_next(_text(form.get("next")))
-        wait = self.throttle.wait(client)
+        # Counted before the check, with no await in between: parallel guesses count too.
+        wait = self.throttle.attempt(client)
         if wait:
-            log.warning("staff.login_throttled", user=user[:64])
+            log.warning("staff.login_throttled", wait=wait)
             page = self._login_page(
                 request,
                 "staff_web.login.throttled",
@@ -864,9 +887,12 @@ class StaffPages:
             )
             page.headers["Retry-After"] = str(wait)
             return page
-        if not await asyncio.to_thread(self.accounts.check, user, password):
-            self.throttle.failed(client)
-            log.warning("staff.login_failed", user=user[:64])
+        # Read before the check: if the password changes meanwhile, the session is already stale.
+        credential = self.accounts.credential(user)
+        checked = await asyncio.to_thread(self.accounts.check, user, password)
+        if not checked or credential is None:
+            # Not the name typed: it may be a password typed in the wrong field.
+            log.warning("staff.login_failed", known_user=credential is not None)
             return self._login_page(
                 request, "staff_web.login.failed", status=200, user=user, target=target
             )
@@ -876,7 +902,7 @@ class StaffPages:
         if lang in LANGUAGES and "lang=" not in target:
             target += ("&" if "?" in target else "?") + urlencode({"lang": lang})
         response = _redirect(target)
-        self.sessions.start(response, request, user)
+        self.sessions.start(response, request, user, credential)
         return response
 
     async def logout_form(self, request: Request) -> Response:
@@ -930,7 +956,7 @@ class StaffPages:
             ),
             tiles=tiles(report, formats),
             charts=charts(report, formats),
-            notes=[Figure(f"notes.{i}", note, note) for i, note in enumerate(report.notes)],
+            notes=self._notes(report, clinic, formats),
             json_url=f"{PREFIX}/stats.json?"
             + urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()}),
         )
@@ -957,8 +983,17 @@ class StaffPages:
     # --- helpers ---
 
     def _user(self, request: Request) -> str | None:
-        user = self.sessions.user(request)
-        return user if user is not None and self.accounts.knows(user) else None
+        return self.sessions.user(request, self.accounts.credential)
+
+    def _notes(self, report: KpiReport, clinic: ClinicConfig, formats: Formats) -> list[Figure]:
+        """The report's notes as ``carebot stats`` writes them, each hooked to its code."""
+        now = self.clock()
+        figures = []
+        for index, code in enumerate(report.notes):
+            one = dataclasses.replace(report, notes=[code])
+            text = stats.notes(one, clinic, formats.text, now)
+            figures.append(Figure(f"notes.{index}", code, text[0] if text else code))
+        return figures
 
     def _today(self, clinic: ClinicConfig) -> date:
         return self.clock().astimezone(clinic.zone).date()

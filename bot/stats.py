@@ -7,7 +7,10 @@ the reader's language.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from babel.numbers import format_decimal, format_percent
 from sqlmodel import Session
@@ -250,3 +253,75 @@ def format_table(report: KpiReport, clinic: ClinicConfig, language: str, now: da
     if extra:
         lines += ["", *extra]
     return "\n".join(lines)
+
+
+# --- The period asked for (the staff page's ?from=&to=, `carebot stats --from --to`) ---
+
+#: The first year a report may cover: no clinic ran carebot before, and far-off years
+#: would overflow date arithmetic (year 1, year 9999).
+FIRST_YEAR = 2000
+#: Four weeks: the period when only its last day is given.
+_DEFAULT_DAYS = 28
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed range of clinic days."""
+
+    start: date
+    end: date
+
+
+class PeriodError(ValueError):
+    """A period no report can cover; ``key`` and ``values`` make the message."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        """The catalogue key of the message and the values it names."""
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def parse_period(start: str | None, end: str | None, today: date) -> Period:
+    """The period asked for as ``YYYY-MM-DD`` texts; a missing end runs to today.
+
+    Neither given: :func:`default_period`. Only the end: the four weeks up to it.
+    Only the start: up to today (or the start itself if it is later), at most
+    :data:`MAX_DAYS`. Raises :class:`PeriodError` for an unreadable or implausible
+    day, a reversed period or one longer than :data:`MAX_DAYS`.
+    """
+    first = _parse_day(start, today) if start else None
+    last = _parse_day(end, today) if end else None
+    if first is None and last is None:
+        return Period(*default_period(today))
+    if first is None:
+        assert last is not None
+        first = last - timedelta(days=_DEFAULT_DAYS - 1)
+    if last is None:
+        last = max(first, min(today, first + timedelta(days=MAX_DAYS - 1)))
+    if first > last:
+        raise PeriodError("staff_web.error.reversed", start=first.isoformat(), end=last.isoformat())
+    days = (last - first).days + 1
+    if days > MAX_DAYS:
+        raise PeriodError("staff_web.error.too_long", days=days, limit=MAX_DAYS)
+    return Period(first, last)
+
+
+def _parse_day(value: str, today: date) -> date:
+    """A ``YYYY-MM-DD`` day from 2000 to the end of next year."""
+    text = value.strip()
+    try:
+        if not _DAY.fullmatch(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError("staff_web.error.bad_date", value=text[:40]) from None
+    if not FIRST_YEAR <= day.year <= today.year + 1:
+        raise PeriodError(
+            "staff_web.error.out_of_range",
+            value=text,
+            first=date(FIRST_YEAR, 1, 1).isoformat(),
+            last=date(today.year + 1, 12, 31).isoformat(),
+        )
+    return day

@@ -200,10 +200,52 @@ def test_carebot_stats_prints_the_table_and_json(tmp_path: Path) -> None:
     assert json.loads(machine.stdout)["bookings"] == 6
     wrong = carebot("stats", "--from", "2026-11-15", "--to", "2026-11-02", env=env, cwd=tmp_path)
     assert wrong.returncode == 2
-    assert "--to is before --from" in wrong.stderr
+    assert "The first day (2026-11-15) is after the last (2026-11-02)" in said(wrong.stderr)
     silly = carebot("stats", "--from", "yesterday", env=env, cwd=tmp_path)
     assert silly.returncode == 2
     assert "is not a date" in silly.stderr
+
+
+def said(stderr: str) -> str:
+    """An error message as read, whatever box and line breaks the terminal drew around it."""
+    return " ".join(stderr.replace("│", " ").split())
+
+
+def test_carebot_stats_from_a_day_alone_runs_to_today(tmp_path: Path) -> None:
+    """`--from` a recent day without `--to`: the report runs from that day to today, as on
+    the staff page (it used to say "--to is before --from")."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'kpi.db'}"}
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=3)
+    answer = carebot("stats", "--from", start.isoformat(), "--json", env=env, cwd=tmp_path)
+    assert answer.returncode == 0, answer.stderr
+    report = json.loads(answer.stdout)
+    assert report["start"] == start.isoformat()
+    # Today in the clinic's zone (Paris), which may be a day ahead of UTC's.
+    assert report["end"] in {today.isoformat(), (today + timedelta(days=1)).isoformat()}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--from", "9999-12-31", "--to", "9999-12-31"],
+            "9999-12-31 is not a day the figures can cover: pick one from 2000-01-01",
+        ),
+        (["--to", "0001-01-05"], "0001-01-05 is not a day the figures can cover"),
+        (["--from", "2025-01-01", "--to", "2026-12-31"], "a report covers at most 366 days"),
+    ],
+)
+def test_carebot_stats_refuses_far_off_or_long_periods_in_words(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """Years no clinic ran carebot in (that overflowed date arithmetic) and periods over a
+    year: exit 2 and a sentence saying what to fix, no traceback."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'kpi.db'}"}
+    answer = carebot("stats", *args, env=env, cwd=tmp_path)
+    assert answer.returncode == 2
+    assert message in said(answer.stderr)
+    assert "Traceback" not in answer.stderr
 
 
 def test_messages_of_the_same_instant_are_each_timed_to_the_first_reply(

@@ -7,6 +7,7 @@ database, with patients who have names and phone numbers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import bcrypt
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -85,7 +87,7 @@ def sample_report(start: date, end: date) -> KpiReport:
         handoffs=Handoffs(6, 5, Durations(5, 420.0, 3900.0), {"asked": 4, "medical": 2}),
         messages=Messages(300, {"telegram": 200, "whatsapp": 100}, {"fr": 250, "en": 50}),
         time_saved=TimeSaved(4.0, 34, 136.0),
-        notes=["Messages older than the retention period are no longer counted."],
+        notes=["retention"],
     )
 
 
@@ -227,8 +229,8 @@ def test_the_figures_need_a_login(client: TestClient) -> None:
 def test_a_wrong_password_or_user_gets_the_same_answer_and_no_session(
     client: TestClient,
 ) -> None:
-    """Wrong password and unknown user read alike; the log names the user, never the
-    password."""
+    """Wrong password and unknown user read alike; the log says whether the name was a
+    user's, names only who signed in, and never holds a password."""
     with capture_logs() as logs:
         wrong_password = sign_in(client, password="tr0ub4dor")
         unknown_user = sign_in(client, user="mallory", password=PASSWORD)
@@ -238,12 +240,53 @@ def test_a_wrong_password_or_user_gets_the_same_answer_and_no_session(
         assert "Nom d'utilisateur ou mot de passe incorrect." in shown(answer)
         assert COOKIE not in answer.headers.get("set-cookie", "")
     assert right.status_code == 303 and COOKIE in right.headers["set-cookie"]
-    assert [(e["event"], e["user"]) for e in logs] == [
-        ("staff.login_failed", USER),
-        ("staff.login_failed", "mallory"),
-        ("staff.login", USER),
+    assert [(e["event"], e.get("known_user"), e.get("user")) for e in logs] == [
+        ("staff.login_failed", True, None),
+        ("staff.login_failed", False, None),
+        ("staff.login", None, USER),
     ]
     assert "tr0ub4dor" not in repr(logs) and PASSWORD not in repr(logs)
+    assert "mallory" not in repr(logs)
+
+
+def test_a_failed_login_does_not_log_the_name_typed(clinic: ClinicConfig) -> None:
+    """The user name field may hold a password typed in the wrong place: neither a failed
+    nor a throttled login puts it in the logs."""
+    throttle = LoginThrottle(clock=Ticks())
+    app = create_app(staff_pages=pages(clinic, throttle=throttle))
+    with browse(app) as browser, capture_logs() as logs:
+        for _ in range(6):
+            sign_in(browser, user="hunter2-secret", password="x")
+    assert [e["event"] for e in logs] == ["staff.login_failed"] * 5 + ["staff.login_throttled"]
+    assert all(e.get("known_user") is False for e in logs[:5])
+    assert "hunter2-secret" not in repr(logs)
+
+
+async def test_logins_posted_all_at_once_are_counted_before_they_are_checked(
+    clinic: ClinicConfig, tmp_path: Path
+) -> None:
+    """Twenty wrong passwords posted at once, the right one last among them: only five
+    passwords are checked, the others (the right one included) get 429, and so does the
+    right password posted afterwards."""
+    passwords = tmp_path / "staff.passwd"
+    passwords.write_text(password_file_line(USER, PASSWORD, rounds=ROUNDS) + "\n", "utf-8")
+    throttle = LoginThrottle(clock=Ticks())
+    staff = pages(clinic, StaffAccounts(password_file=passwords), throttle=throttle)
+    transport = httpx.ASGITransport(app=create_app(staff_pages=staff))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+
+        async def post(password: str) -> httpx.Response:
+            form = {"username": USER, "password": password}
+            return await browser.post("/staff/login", data=form)
+
+        with capture_logs() as logs:
+            answers = await asyncio.gather(*(post(f"guess {n}") for n in range(20)), post(PASSWORD))
+            after = await post(PASSWORD)
+    checked = [e for e in logs if e["event"] == "staff.login_failed"]
+    assert len(checked) == throttle.limit
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 16
+    assert COOKIE not in answers[-1].headers.get("set-cookie", "")
+    assert after.status_code == 429 and after.headers["retry-after"] == "60"
 
 
 def test_five_failures_lock_the_address_out_for_a_minute(clinic: ClinicConfig) -> None:
@@ -308,6 +351,61 @@ def test_accounts_from_a_bcrypt_file_including_htpasswd_lines(
         assert browser.get("/staff/stats", follow_redirects=False).status_code == 303
 
 
+def test_an_unknown_user_is_checked_against_a_hash_as_dear_as_the_files(tmp_path: Path) -> None:
+    """`htpasswd -B` writes cost-5 hashes: the dummy hash an unknown user is checked
+    against has the cost of the file's hashes (a cost-12 one would answer 100 times
+    slower and tell which names exist), and follows the file when it changes."""
+    hashed = bcrypt.hashpw(b"bruno's passphrase", bcrypt.gensalt(5)).decode()
+    passwords = tmp_path / "staff.passwd"
+    passwords.write_text(f"bruno:$2y${hashed[4:]}\n", encoding="utf-8")
+    accounts = StaffAccounts(password_file=passwords)
+    assert accounts.dummy_hash().startswith(b"$2b$05$")
+    assert not accounts.check("mallory", "bruno's passphrase")
+    assert accounts.check("bruno", "bruno's passphrase")
+    alice = password_file_line("alice", "alice's passphrase", rounds=ROUNDS)
+    claire = password_file_line("claire", "claire's passphrase", rounds=ROUNDS)
+    passwords.write_text(f"{alice}\n{claire}\nbruno:$2y${hashed[4:]}\n", encoding="utf-8")
+    assert accounts.dummy_hash().startswith(b"$2b$04$")  # most of the file's hashes
+    assert StaffAccounts(password_file=tmp_path / "none").dummy_hash().startswith(b"$2b$12$")
+
+
+def test_a_changed_password_or_a_removed_user_ends_their_sessions(
+    clinic: ClinicConfig, tmp_path: Path
+) -> None:
+    """The session is bound to the password it was opened with: a new hash for the user in
+    the file, or a new STAFF_PASSWORD (same session secret), sends the browser back to the
+    login; a session cookie that names only the user is refused."""
+    passwords = tmp_path / "staff.passwd"
+    passwords.write_text(password_file_line("alice", "old passphrase", rounds=ROUNDS) + "\n")
+    accounts = StaffAccounts(password_file=passwords)
+    with browse(create_app(staff_pages=pages(clinic, accounts))) as browser:
+        assert sign_in(browser, "alice", "old passphrase").status_code == 303
+        assert browser.get("/staff/stats").status_code == 200
+        # Same length, likely the same modification time: only the content tells.
+        passwords.write_text(password_file_line("alice", "new passphrase", rounds=ROUNDS) + "\n")
+        moved = browser.get("/staff/stats", follow_redirects=False)
+        assert moved.status_code == 303 and moved.headers["location"].startswith("/staff/login")
+        assert sign_in(browser, "alice", "new passphrase").status_code == 303
+        assert browser.get("/staff/stats").status_code == 200
+
+    def environment(password: str) -> FastAPI:
+        return create_app(staff_pages=pages(clinic, StaffAccounts(user=USER, password=password)))
+
+    with browse(environment(PASSWORD)) as browser:
+        sign_in(browser)
+        session = browser.cookies[COOKIE]
+    with browse(environment(PASSWORD)) as restarted:
+        restarted.cookies.set(COOKIE, session, path="/staff")
+        assert restarted.get("/staff/stats", follow_redirects=False).status_code == 200
+    with browse(environment("a new passphrase")) as changed:
+        changed.cookies.set(COOKIE, session, path="/staff")
+        assert changed.get("/staff/stats", follow_redirects=False).status_code == 303
+    with browse(environment(PASSWORD)) as unbound:
+        name_only = SessionCookies("test secret")._serializer.dumps({"u": USER})
+        unbound.cookies.set(COOKIE, name_only, path="/staff")
+        assert unbound.get("/staff/stats", follow_redirects=False).status_code == 303
+
+
 def test_the_staff_password_command_prints_a_line_for_the_file() -> None:
     """`carebot staff-password NAME` reads the password from stdin (not a terminal) and
     prints NAME:$2b$…; a name with a colon is refused."""
@@ -349,6 +447,10 @@ def test_without_accounts_the_page_says_how_to_turn_it_on(clinic: ClinicConfig) 
         ("from=2026-11-15&to=2026-11-02", "Le premier jour (2026-11-15) est après le dernier"),
         ("from=2025-01-01&to=2026-12-31", "Cette période dure 730 jours"),
         ("from=%3Cscript%3E", "« <script> » n'est pas une date"),
+        ("to=0001-01-05", "Le 0001-01-05 n'est pas un jour que les chiffres peuvent couvrir"),
+        ("from=9999-12-31", "choisissez-en un du 2000-01-01 au 2027-12-31"),
+        ("from=1999-12-31&to=2000-01-05", "Le 1999-12-31 n'est pas un jour"),
+        ("from=2026-11-02&to=2028-01-01", "Le 2028-01-01 n'est pas un jour"),
     ],
 )
 def test_a_bad_period_gets_a_clear_message_not_an_error(
@@ -411,6 +513,33 @@ def test_every_number_carries_its_raw_value_and_reads_naturally(client: TestClie
     assert text["time_saved.minutes"] == "2 h 16"
     assert text["messages.by_channel.telegram"] == "200"
     assert page.text.count('<rect class="bar"') == 3 + 2 + 2 + 2 + 2  # one week has no rate
+
+
+def test_a_period_past_the_message_retention_says_so_in_words(
+    database: Database, clinic: ClinicConfig
+) -> None:
+    """Messages are kept 90 days: for June, the page's note is the sentence `carebot stats`
+    prints (with the day the figures become complete), not the report's code for it."""
+    staff = StaffPages(
+        accounts=StaffAccounts(user=USER, password=PASSWORD),
+        report=lambda start, end: build_report(database, clinic, start, end, now=NOW),
+        clinic=lambda: clinic,
+        clock=lambda: NOW,
+        session_secret="test secret",
+    )
+    with browse(create_app(staff_pages=staff)) as browser:
+        sign_in(browser)
+        june = browser.get("/staff/stats?from=2026-06-01&to=2026-06-28&lang=en")
+        recent = browser.get("/staff/stats?from=2026-11-02&to=2026-11-22&lang=en")
+    assert Hooks(june.text).found["notes.0"] == [
+        (
+            "retention",
+            "Messages are deleted after the retention period: reminder and first-answer "
+            "figures before Thursday, August 27 are incomplete.",
+        )
+    ]
+    assert ">retention<" not in june.text
+    assert "notes.0" not in Hooks(recent.text).found
 
 
 def test_language_from_the_browser_or_the_switch(client: TestClient) -> None:
