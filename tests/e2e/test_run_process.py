@@ -211,6 +211,19 @@ def test_the_start_up_summary_says_what_runs_and_nothing_secret(
     assert summary["staff_page"] == f"http://127.0.0.1:{port}/staff"
     login = httpx.get(f"http://127.0.0.1:{port}/staff/login", timeout=5)
     assert login.status_code == 200 and 'type="password"' in login.text
+    # Behind the reverse proxy (here 127.0.0.1, the default FORWARDED_ALLOW_IPS), the lockout
+    # counts each person's own address and the cookie is Secure when they came over https.
+    form = f"http://127.0.0.1:{port}/staff/login"
+
+    def post(address: str, password: str) -> httpx.Response:
+        headers = {"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}
+        fields = {"username": "reception", "password": password}
+        return httpx.post(form, data=fields, headers=headers, timeout=10)
+
+    assert [post("203.0.113.7", "guess").status_code for _ in range(6)][-1] == 429
+    signed_in = post("198.51.100.2", secrets["STAFF_PASSWORD"])
+    assert signed_in.status_code == 303, signed_in.text
+    assert "secure" in signed_in.headers["set-cookie"].lower()
     assert run.stop() < STOP_WITHIN
     assert run.process.returncode == 0, run.output
     output = run.output
