@@ -75,7 +75,8 @@ log = structlog.get_logger("carebot.run")
 
 #: From the signal to the exit, at most (``docker stop`` waits 10 s before SIGKILL).
 STOP_SECONDS = 10.0
-#: How long the turns in flight and the scheduler's jobs get to finish when stopping.
+#: How long the turns in flight and the scheduler's jobs get to finish when stopping
+#: (longer than the LLM's whole budget, faq.llm.BUDGET_SECONDS).
 DRAIN_SECONDS = 8.0
 #: How long each client gets to close.
 CLOSE_SECONDS = 0.5

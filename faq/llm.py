@@ -47,8 +47,10 @@ from faq.privacy import mask_personal_data
 
 log = structlog.get_logger("carebot.faq.llm")
 
-#: The whole call — every attempt and every wait — ends within this many seconds.
-BUDGET_SECONDS = 10.0
+#: The whole call — every attempt and every wait — ends within this many seconds. Less
+#: than the 8 s a stopping process gives turns in flight (bot.runner.DRAIN_SECONDS), so
+#: a question asked just before SIGTERM still gets its answer (or its handoff).
+BUDGET_SECONDS = 7.5
 #: No attempt is started with less time than this left.
 MIN_ATTEMPT_SECONDS = 1.0
 #: First wait between attempts when the server gives no ``retry-after``.

@@ -26,12 +26,14 @@ import pytest
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import select
 
+from bot.consent import ACCEPT as CONSENT
 from bot.messages import Reply
 from bot.settings import DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE
 from clinic.loader import load_clinic_file
 from faq.loader import load_faq_file
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus
+from tests.fakes.anthropic_api import running_fake_anthropic
 from tests.fakes.serving import wait_until
 from tests.fakes.telegram_api import FakeTelegram, running_fake_telegram
 from tests.ports import free_port
@@ -55,6 +57,9 @@ STOP_WITHIN = 10.0
 #: A refusal comes before anything starts: well under this.
 REFUSED_WITHIN = 8.0
 NOTICE = "Avant de commencer"
+#: A question the FAQ does not settle alone: it goes to the LLM.
+CHARGER_QUESTION = "Y a-t-il une borne pour recharger ma voiture électrique ?"
+CHARGER_REPLY = "Le parking se trouve derrière la clinique, accès par la rue des Lilas."
 
 
 def environment(**settings: str) -> dict[str, str]:
@@ -543,3 +548,45 @@ def test_a_stop_mid_dispatch_finishes_the_send_and_puts_the_rest_back(
     assert [m.text for m in fake.sent_to(3003)] == ["message 0", "message 1"]
     assert second.stop() < STOP_WITHIN
     database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("thinking", "answered"),
+    [(2.0, True), (9.5, False)],
+    ids=["answer-in-time", "slower-than-the-drain"],
+)
+def test_a_stop_while_the_llm_thinks_still_answers_the_question(
+    fake: FakeTelegram,
+    tmp_path: Path,
+    runs: list[CarebotRun],
+    thinking: float,
+    answered: bool,
+) -> None:
+    """SIGTERM while the Anthropic API is still working on a patient's question. The LLM's
+    whole budget (7.5 s) fits in the drain (8 s): the patient gets the model's answer, or,
+    when the model is slower than that, the usual "a person will answer" — either way
+    carebot exits cleanly within 10 s with no turn cut short."""
+    with running_fake_anthropic() as llm:
+        llm.delay = thinking
+        llm.answer_with(CHARGER_REPLY, ["parking"])
+        env = polling(
+            fake, tmp_path, ANTHROPIC_API_KEY=llm.api_key, ANTHROPIC_BASE_URL=llm.base_url
+        )
+        run = CarebotRun(tmp_path, env)
+        runs.append(run)
+        run.started()
+        fake.push_message(1001, "Bonjour")
+        fake.wait_for(lambda: any(NOTICE in (m.text or "") for m in fake.sent_to(1001)), 10)
+        fake.push_callback(1001, CONSENT)
+        fake.wait_for(lambda: len(fake.sent_to(1001)) >= 2, 10)
+        asked = len(fake.sent_to(1001))
+        fake.push_message(1001, CHARGER_QUESTION)
+        fake.wait_for(lambda: llm.requests, timeout=10)  # the model is thinking
+        took = run.stop()
+        assert run.process.returncode == 0, run.output
+        assert took < STOP_WITHIN
+        after = [m.text or "" for m in fake.sent_to(1001)[asked:]]
+        assert any(CHARGER_REPLY in text for text in after) is answered, after
+        assert after, "the question went unanswered"
+        [stopped] = run.events("carebot.stopped")
+        assert stopped["unfinished_turns"] == 0

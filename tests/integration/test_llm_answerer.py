@@ -184,7 +184,7 @@ def test_a_rate_limit_is_retried_after_retry_after(
 def test_a_retry_after_beyond_the_budget_is_not_waited_for(
     fake: FakeAnthropic, answerer_for: MakeAnswerer
 ) -> None:
-    """429 asking for 30 s when the budget is 10 s: give up at once, no second request."""
+    """429 asking for 30 s when the budget is shorter: give up at once, no second request."""
     fake.fail(429, retry_after=30)
     start = time.monotonic()
     assert answerer_for().answer("parking ?", "fr") is None
