@@ -22,6 +22,7 @@ import re
 import signal
 import socket
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -78,6 +79,9 @@ STOP_SECONDS = 10.0
 #: How long the turns in flight and the scheduler's jobs get to finish when stopping
 #: (longer than the LLM's whole budget, faq.llm.BUDGET_SECONDS).
 DRAIN_SECONDS = 8.0
+#: A long poll comes back at least every 30 s (its timeout) while Telegram is reachable;
+#: this long without one, the channel counts as disconnected.
+POLL_SILENCE = 75.0
 #: How long each client gets to close.
 CLOSE_SECONDS = 0.5
 #: What a load balancer and Prometheus ask the web app.
@@ -256,6 +260,8 @@ class Running:
     turns: InFlight = field(default_factory=InFlight)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     summary: Summary | None = None
+    #: Seconds without a long poll answered before the channel counts as disconnected.
+    poll_silence: float = POLL_SILENCE
 
 
 @dataclass(frozen=True)
@@ -599,14 +605,24 @@ STUCK_OUTBOX = timedelta(minutes=5)
 
 
 def readiness(system: System, running: Running) -> dict[str, bool]:
-    """What a load balancer asks: database reachable, scheduler and channels running,
-    outbox moving."""
+    """What a load balancer asks: database reachable, scheduler and channels running and
+    connected, outbox moving."""
     return {
         "database": database_reachable(system),
         "scheduler": running.scheduler is not None and running.scheduler.running,
-        "channels": not running.stop.is_set() and all(not task.done() for task in running.tasks),
+        "channels": not running.stop.is_set()
+        and all(not task.done() for task in running.tasks)
+        and polling_connected(running),
         "outbox": outbox_moving(system),
     }
+
+
+def polling_connected(running: Running) -> bool:
+    """Whether Telegram answered a long poll lately (always true when not polling)."""
+    telegram = running.telegram
+    if telegram is None or telegram.last_poll is None:
+        return True
+    return time.monotonic() - telegram.last_poll < running.poll_silence
 
 
 def database_reachable(system: System) -> bool:

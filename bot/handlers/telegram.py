@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import os
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
@@ -301,6 +302,9 @@ class TelegramChannel:
             raise ValueError("the delivery has no Telegram sender")
         self.sender = sender
         self._chat_locks: dict[str, asyncio.Lock] = {}
+        #: When a long poll last came back from Telegram (monotonic seconds); None when
+        #: not polling (webhook mode). Readiness reads it: polling that fails is not "up".
+        self.last_poll: float | None = None
 
     async def process(self, update: Update) -> None:
         """Handle one update: acknowledge a button, run the turn, deliver the replies.
@@ -341,6 +345,7 @@ class TelegramChannel:
         next call's offset) only after it was processed, so a crash loses none; the
         database's processed-id check makes a redelivery harmless."""
         offset: int | None = None
+        self.last_poll = time.monotonic()
         while not stop.is_set():
             try:
                 updates = await _unless_stopped(
@@ -366,6 +371,7 @@ class TelegramChannel:
                 continue
             if updates is None:
                 break
+            self.last_poll = time.monotonic()
             if updates:
                 await self.process_batch(updates)
                 offset = updates[-1].update_id + 1

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.bootstrap import System, bootstrap
 from bot.consent import ACCEPT as CONSENT
-from bot.runner import Running, start, stop_running
+from bot.runner import Running, readiness, start, stop_running
 from bot.settings import Settings
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from storage.models import OutboxMessage, Patient, ProcessedInbound
@@ -336,3 +336,28 @@ async def test_long_texts_are_split_into_messages_telegram_accepts(
     assert len(parts) == -(-length // 4096)
     assert all(len(p) <= 4096 for p in parts)
     assert not fake.rejected
+
+
+async def test_readiness_goes_red_when_telegram_stops_answering_the_long_poll(
+    tmp_path: Path,
+) -> None:
+    """/readyz's "channels" check: ready while Telegram answers the long poll; once the Bot
+    API is gone (here the fake is shut down) and no poll has come back for longer than the
+    allowed silence, not ready — though the poller itself keeps retrying."""
+    with running_fake_telegram() as fake:
+        settings = _settings(fake, tmp_path)
+        system = bootstrap(settings, configure_logs=False)
+        running = await start(system, asyncio.Event())
+        await fake.wait_for_async(lambda: fake.long_poll_waiting, timeout=5)
+        running.poll_silence = 1.0
+        assert readiness(system, running)["channels"] is True
+    try:
+        # The Bot API is unreachable now: polls fail, none comes back.
+        await asyncio.sleep(2.5)
+        checks = readiness(system, running)
+        assert checks["channels"] is False
+        assert checks["database"] is True
+        assert all(not task.done() for task in running.tasks)  # still retrying
+    finally:
+        await stop_running(running, timeout=5)
+        system.database.dispose()
