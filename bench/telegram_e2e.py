@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bot.consent import ACCEPT as CONSENT
 from bot.i18n import catalogue
 from bot.settings import DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE, Settings
 from clinic.loader import load_clinic_file
@@ -70,6 +71,7 @@ TARGET_PEAK_RSS_MB = 150.0
 #: What the patient sends at each step (the echo baseline sends the same).
 KINDS = {
     "/start": "text",
+    "consent": "press",
     "book": "press",
     "service": "press",
     "first available": "press",
@@ -428,7 +430,9 @@ async def book(patient: Patient, services: list[str]) -> None:
 
     confirm = button("ok")
     times = buttons("s:")
-    await patient.says("/start", "/start", button("m:book"))
+    # A first message gets the privacy notice; agreeing answers the kept "/start" (the menu).
+    await patient.says("/start", "/start", button(CONSENT))
+    await patient.presses("consent", CONSENT, button("m:book"))
     await patient.presses("book", "m:book", buttons("svc:"))
     await patient.presses("service", f"svc:{services[n % len(services)]}", button("pr:any"))
     await patient.presses("first available", "pr:any", buttons("day:"))
