@@ -10,12 +10,14 @@ Tests read like a script::
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.consent import ACCEPT as CONSENT
 from bot.engine import Engine
 from bot.messages import Choice, Inbound, InboundKind, Reply
+from clinic.config import ClinicConfig
 
 _message_ids = itertools.count(1)
 
@@ -113,3 +115,15 @@ class ScriptedPatient:
     def sees(self, fragment: str) -> bool:
         """Whether the last replies contain ``fragment`` (case-insensitive)."""
         return plain(fragment).casefold() in plain(self.text).casefold()
+
+
+def with_staff(
+    clinic: ClinicConfig, *, group: int | None = None, users: Sequence[int] = ()
+) -> ClinicConfig:
+    """The clinic with a staff group and/or staff members on its list."""
+    update: dict[str, object] = {}
+    if group is not None:
+        update["telegram_group_id"] = group
+    if users:
+        update["telegram_user_ids"] = list(users)
+    return clinic.model_copy(update={"staff": clinic.staff.model_copy(update=update)})

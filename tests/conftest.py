@@ -25,6 +25,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
+from bot.settings import DEFAULT_CLINIC_FILE
+from clinic.config import ClinicConfig
+from clinic.loader import load_clinic_file
 from storage.db import Database, normalize_url
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -124,3 +127,13 @@ def _empty(database: Database) -> None:
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
                 )
+
+
+@pytest.fixture(scope="session")
+def clinic() -> ClinicConfig:
+    """The sample clinic shipped in ``examples/`` (Europe/Paris, French and English).
+
+    A module that needs a variant (a staff group, staff members) overrides this
+    fixture with :func:`tests.chat.with_staff`.
+    """
+    return load_clinic_file(DEFAULT_CLINIC_FILE)

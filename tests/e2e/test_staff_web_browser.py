@@ -20,12 +20,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.settings import DEFAULT_CLINIC_FILE, Settings
+from bot.settings import Settings
 from bot.staff_web import StaffPages
 from bot.stats import build_report
 from bot.web import create_app
 from clinic.config import ClinicConfig
-from clinic.loader import load_clinic_file
 from storage.db import Database
 from storage.kpi import KpiReport
 from tests.fakes.serving import serve_in_thread
@@ -59,12 +58,6 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(scope="module")
-def clinic() -> ClinicConfig:
-    """The sample clinic: Paris time, French by default."""
-    return load_clinic_file(DEFAULT_CLINIC_FILE)
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

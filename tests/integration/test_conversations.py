@@ -17,9 +17,7 @@ from sqlmodel import col, select
 from bot.engine import Engine
 from bot.logs import configure_logging
 from bot.messages import Inbound, InboundKind
-from bot.settings import DEFAULT_CLINIC_FILE
 from clinic.config import ClinicConfig
-from clinic.loader import load_clinic_file
 from clinic.model import Slot
 from storage.db import Database
 from storage.models import Appointment, OutboxMessage, TurnLog
@@ -27,12 +25,6 @@ from tests.chat import MovableClock, ScriptedPatient, plain
 
 #: Wednesday 2 December 2026, 09:00 in Paris.
 START = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def clinic() -> ClinicConfig:
-    """The sample clinic shipped in examples/."""
-    return load_clinic_file(DEFAULT_CLINIC_FILE)
 
 
 @pytest.fixture

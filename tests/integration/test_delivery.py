@@ -15,7 +15,7 @@ from clinic.loader import load_clinic_file
 from scheduler.dispatcher import OutboxDispatcher
 from storage.db import Database
 from storage.models import OutboxMessage
-from tests.chat import MovableClock
+from tests.chat import MovableClock, with_staff
 from tests.fakes.collecting import CollectingSender
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -41,10 +41,7 @@ class FailingSender:
 def _setup(
     database: Database, result: SendResult
 ) -> tuple[OutboxDispatcher, FailingSender, MovableClock]:
-    clinic = load_clinic_file(DEFAULT_CLINIC_FILE)
-    clinic = clinic.model_copy(
-        update={"staff": clinic.staff.model_copy(update={"telegram_group_id": STAFF_GROUP})}
-    )
+    clinic = with_staff(load_clinic_file(DEFAULT_CLINIC_FILE), group=STAFF_GROUP)
     clock = MovableClock(NOW)
     sender = FailingSender(result, clock=clock)
     delivery = Delivery(database, [sender], clock, lambda: clinic)

@@ -16,7 +16,7 @@ from clinic.config import ClinicConfig
 from clinic.loader import load_clinic_file
 from storage.db import Database
 from storage.models import Handoff, OutboxMessage
-from tests.chat import MovableClock, ScriptedPatient
+from tests.chat import MovableClock, ScriptedPatient, with_staff
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
 
@@ -24,9 +24,7 @@ START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
 @pytest.fixture(scope="module")
 def clinic() -> ClinicConfig:
     """The sample clinic with a staff group (remind after 30 min, release after 24 h)."""
-    sample = load_clinic_file(DEFAULT_CLINIC_FILE)
-    staff = sample.staff.model_copy(update={"telegram_group_id": -100555})
-    return sample.model_copy(update={"staff": staff})
+    return with_staff(load_clinic_file(DEFAULT_CLINIC_FILE), group=-100555)
 
 
 @pytest.fixture

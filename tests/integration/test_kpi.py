@@ -13,22 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.settings import DEFAULT_CLINIC_FILE
 from bot.stats import build_report, default_period, format_table
 from clinic.config import ClinicConfig
-from clinic.loader import load_clinic_file
 from storage.db import Database
 from storage.kpi import durations
 from tests.chat import MovableClock, ScriptedPatient
 from tests.cli import carebot
 from tests.integration.test_conversations import book_gp
 from tests.kpi_seed import FIRST_DAY, LAST_DAY, NOW, seed_kpi_history
-
-
-@pytest.fixture(scope="module")
-def clinic() -> ClinicConfig:
-    """The sample clinic (Europe/Paris, 4 minutes per conversation)."""
-    return load_clinic_file(DEFAULT_CLINIC_FILE)
 
 
 def test_the_report_matches_a_hand_count_of_the_seeded_history(

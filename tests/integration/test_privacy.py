@@ -22,7 +22,7 @@ from clinic.loader import load_clinic_file
 from scheduler.alerts import STAFF_ALERT
 from storage.db import Database
 from storage.models import Appointment, AppointmentStatus, OutboxMessage, Patient, ProcessedInbound
-from tests.chat import MovableClock, ScriptedPatient
+from tests.chat import MovableClock, ScriptedPatient, with_staff
 from tests.cli import carebot
 from tests.integration.test_conversations import book_gp
 
@@ -37,9 +37,7 @@ PHONES = ("+33612345678", "33612345678", "0612345678", "06 12 34 56 78", "612345
 @pytest.fixture(scope="module")
 def clinic() -> ClinicConfig:
     """The sample clinic, with a staff group to alert."""
-    sample = load_clinic_file(DEFAULT_CLINIC_FILE)
-    staff = sample.staff.model_copy(update={"telegram_group_id": STAFF_GROUP})
-    return sample.model_copy(update={"staff": staff})
+    return with_staff(load_clinic_file(DEFAULT_CLINIC_FILE), group=STAFF_GROUP)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from clinic.loader import load_clinic_file
 from faq.loader import load_faq_file
 from storage.db import Database
 from storage.models import AuditLog, OutboxMessage
-from tests.chat import MovableClock, ScriptedPatient
+from tests.chat import MovableClock, ScriptedPatient, with_staff
 from tests.fakes.anthropic_api import FAKE_API_KEY, FakeAnthropic, running_fake_anthropic
 
 START = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -29,9 +29,7 @@ STAFF_GROUP = -1009876543210
 @pytest.fixture(scope="module")
 def clinic() -> ClinicConfig:
     """The sample clinic, with a staff group for alerts."""
-    sample = load_clinic_file(DEFAULT_CLINIC_FILE)
-    staff = sample.staff.model_copy(update={"telegram_group_id": STAFF_GROUP})
-    return sample.model_copy(update={"staff": staff})
+    return with_staff(load_clinic_file(DEFAULT_CLINIC_FILE), group=STAFF_GROUP)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ from sqlmodel import col, select
 
 from bot.delivery import Delivery
 from bot.engine import Engine
-from bot.settings import DEFAULT_CLINIC_FILE
 from clinic.config import ClinicConfig
-from clinic.loader import load_clinic_file
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.messages import mark_no_show
 from storage.db import Database
@@ -25,12 +23,6 @@ from tests.fakes.collecting import CollectingSender
 PARIS = ZoneInfo("Europe/Paris")
 #: Monday 7 December 2026, 09:00 in Paris.
 START = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def clinic() -> ClinicConfig:
-    """The sample clinic (reminders 48 h and 2 h before; quiet 21:00-08:00)."""
-    return load_clinic_file(DEFAULT_CLINIC_FILE)
 
 
 @pytest.fixture

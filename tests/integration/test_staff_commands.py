@@ -31,7 +31,7 @@ from storage.models import (
     OutboxStatus,
     PractitionerBlock,
 )
-from tests.chat import plain
+from tests.chat import plain, with_staff
 from tests.kpi_seed import NOW as KPI_NOW
 from tests.kpi_seed import seed_kpi_history
 
@@ -46,9 +46,7 @@ TOMORROW = date(2026, 12, 8)
 @pytest.fixture(scope="module")
 def clinic() -> ClinicConfig:
     """The sample clinic, with one staff member on the list."""
-    sample = load_clinic_file(DEFAULT_CLINIC_FILE)
-    staff = sample.staff.model_copy(update={"telegram_user_ids": [STAFF]})
-    return sample.model_copy(update={"staff": staff})
+    return with_staff(load_clinic_file(DEFAULT_CLINIC_FILE), users=[STAFF])
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from bot.settings import DEFAULT_CLINIC_FILE, Settings
+from bot.settings import Settings
 from bot.staff_web import (
     COOKIE,
     LoginThrottle,
@@ -37,7 +37,6 @@ from bot.staff_web import (
 from bot.stats import build_report
 from bot.web import create_app
 from clinic.config import ClinicConfig
-from clinic.loader import load_clinic_file
 from storage.db import Database
 from storage.kpi import (
     Cancellations,
@@ -59,12 +58,6 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 USER, PASSWORD = "anne", "correct horse battery"
 #: Cheap hashes for tests; the command writes cost-12 ones.
 ROUNDS = 4
-
-
-@pytest.fixture(scope="module")
-def clinic() -> ClinicConfig:
-    """The sample clinic (French by default, French and English)."""
-    return load_clinic_file(DEFAULT_CLINIC_FILE)
 
 
 def sample_report(start: date, end: date) -> KpiReport:

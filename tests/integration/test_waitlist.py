@@ -14,9 +14,7 @@ from sqlmodel import col, select
 from bot.delivery import Delivery
 from bot.desk import Desk, SlotQuery
 from bot.engine import Engine
-from bot.settings import DEFAULT_CLINIC_FILE
 from clinic.config import ClinicConfig
-from clinic.loader import load_clinic_file
 from scheduler.dispatcher import OutboxDispatcher
 from scheduler.waitlist import offer_freed_slots
 from storage.db import Database
@@ -27,12 +25,6 @@ from tests.fakes.collecting import CollectingSender
 PARIS = ZoneInfo("Europe/Paris")
 #: Monday 7 December 2026, 09:00 in Paris.
 START = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def clinic() -> ClinicConfig:
-    """The sample clinic (holds last 15 minutes)."""
-    return load_clinic_file(DEFAULT_CLINIC_FILE)
 
 
 @pytest.fixture
