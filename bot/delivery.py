@@ -112,8 +112,7 @@ class Delivery:
         with self.database.unit_of_work() as uow:
             match result:
                 case Sent(provider_message_id):
-                    row = uow.outbox.get(item.outbox_id)  # the row mark_sent loads anyway
-                    SENT.labels(item.channel, sent_kind(row.kind if row else None)).inc()
+                    SENT.labels(item.channel, sent_kind(item.kind)).inc()
                     uow.outbox.mark_sent(item.outbox_id, provider_message_id, now)
                 case RetryLater(seconds, reason):
                     later = self._retry_at(uow, item, seconds, reason, now)

@@ -57,6 +57,8 @@ class Outgoing:
     reply: Reply
     #: Taken by the dispatcher (marked sending): given back to the outbox if it cannot go now.
     claimed: bool = False
+    #: The outbox row's kind ("reply", "reminder"…), for the sent-messages metric.
+    kind: str = "reply"
 
 
 class Engine:

@@ -67,7 +67,9 @@ class OutboxDispatcher:
                 if reply is not None:
                     uow.outbox.mark_sending(row.id, now)
                     claimed.append(
-                        Outgoing(row.id, row.channel, row.external_id, reply, claimed=True)
+                        Outgoing(
+                            row.id, row.channel, row.external_id, reply, claimed=True, kind=row.kind
+                        )
                     )
             uow.commit()
         return claimed

@@ -580,6 +580,15 @@ class ConversationRepository:
         The lock is what runs one turn per conversation at a time: ``FOR UPDATE``
         on PostgreSQL; on SQLite every unit of work already holds the write lock.
         """
+        statement = (
+            select(Conversation)
+            .where(Conversation.channel == channel, Conversation.external_id == external_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        known = self.session.exec(statement).first()
+        if known is not None:  # almost every turn: one statement
+            return known
         at = now or _utcnow()
         fresh = Conversation(
             channel=channel,
@@ -588,19 +597,13 @@ class ConversationRepository:
             created_at=at,
             updated_at=at,
         )
-        # Insert-or-nothing, not select-then-insert: two first messages from one
-        # chat arriving together must not both try to create it.
+        # Insert-or-nothing, then read: two first messages from one chat arriving
+        # together must not both try to create it.
         _insert_ignoring_conflicts(
             self.session,
             Conversation,
             fresh.model_dump(exclude={"id"}),
             ["channel", "external_id"],
-        )
-        statement = (
-            select(Conversation)
-            .where(Conversation.channel == channel, Conversation.external_id == external_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
         )
         return self.session.exec(statement).one()
 
@@ -738,13 +741,20 @@ class OutboxRepository:
         return message
 
     def mark_sent(self, message_id: int, provider_message_id: str | None, now: datetime) -> None:
-        """Record a successful delivery."""
-        message = self._get(message_id)
-        message.status = OutboxStatus.SENT.value
-        message.attempts += 1
-        message.provider_message_id = provider_message_id
-        message.sent_at = now
-        self.session.flush()
+        """Record a successful delivery (one UPDATE: the row is not read first)."""
+        statement = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(
+                status=OutboxStatus.SENT.value,
+                attempts=OutboxMessage.attempts + 1,
+                provider_message_id=provider_message_id,
+                sent_at=now,
+            )
+            .execution_options(synchronize_session="evaluate")
+        )
+        if self.session.exec(statement).rowcount == 0:
+            raise NotFoundError(f"no outbox message {message_id}")
 
     def mark_failed(
         self, message_id: int, error: str, now: datetime, retry_at: datetime | None
