@@ -698,7 +698,10 @@ class OutboxRepository:
         )
         if row is None:
             return None
-        return self.session.get(OutboxMessage, row[0])
+        # The message as written, with its new id: reading it back would cost a SELECT
+        # per reply (it is not attached to the session; get() it to change it).
+        message.id = row[0]
+        return message
 
     def get(self, message_id: int) -> OutboxMessage | None:
         """The outbox message with this id, if any."""
