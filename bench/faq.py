@@ -20,14 +20,14 @@ phrasings) and for the sample FAQ alone:
 from __future__ import annotations
 
 import random
-import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
+from bench.timing import row, timings
 from clinic.loader import load_clinic_file
 from faq import terms
 from faq.evaluation import IN_SCOPE, EvalCase, load_cases, run_eval
@@ -142,38 +142,6 @@ def _clear_caches(index: FaqIndex) -> None:
     index._mender._cache.clear()
 
 
-Timings = tuple[list[float], list[float]]
-
-
-def _timings(calls: Sequence[Callable[[], object]], before: Callable[[], None] | None) -> Timings:
-    """Milliseconds per call (wall, CPU), over ``ROUNDS`` passes of every call."""
-    wall, cpu = [], []
-    for _ in range(ROUNDS):
-        for call in calls:
-            if before is not None:
-                before()
-            start, start_cpu = time.perf_counter(), time.thread_time()
-            call()
-            wall.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.thread_time() - start_cpu) * 1000)
-    return wall, cpu
-
-
-def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98]
-
-
-def _row(name: str, timings: Timings, baseline: float | None = None) -> float:
-    wall, cpu = timings
-    median = statistics.median(wall)
-    ratio = f"  {median / baseline:5.2f}× baseline" if baseline else ""
-    print(
-        f"{name:<46} median {median:6.3f} ms  p99 {_p99(wall):6.3f} ms  "
-        f"p99 CPU {_p99(cpu):6.3f} ms{ratio}"
-    )
-    return median
-
-
 def _speed(
     title: str, entries: Sequence[KnowledgeEntry], index: FaqIndex, questions: list[str]
 ) -> None:
@@ -193,11 +161,13 @@ def _speed(
         )
         for q in questions
     ]
-    baseline = _row("baseline: rapidfuzz extractOne (WRatio)", _timings(naive, None))
+    baseline = row("baseline: rapidfuzz extractOne (WRatio)", timings(naive, ROUNDS))
     ours = [(lambda q=q: index.best(q, "fr")) for q in questions]
-    _row("FaqIndex.best", _timings(ours, None), baseline)
-    _row(
-        "FaqIndex.best, typo caches cleared", _timings(ours, lambda: _clear_caches(index)), baseline
+    row("FaqIndex.best", timings(ours, ROUNDS), baseline)
+    row(
+        "FaqIndex.best, typo caches cleared",
+        timings(ours, ROUNDS, lambda: _clear_caches(index)),
+        baseline,
     )
 
 

@@ -10,11 +10,10 @@ baseline is ``dateparser.parse`` alone on the same date messages, in the same ru
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 from ruamel.yaml import YAML
 
+from bench.timing import row, timings
 from bot import nlu
 from clinic.config import ClinicConfig
 
@@ -69,38 +69,6 @@ def _clear_caches() -> None:
         nlu._likeness,
     ):
         cached.cache_clear()
-
-
-#: Wall-clock and CPU milliseconds of each call.
-Timings = tuple[list[float], list[float]]
-
-
-def _timings(calls: Sequence[Callable[[], object]], *, cold: bool) -> Timings:
-    """Milliseconds per call (wall, CPU), over ``ROUNDS`` passes of every call."""
-    wall, cpu = [], []
-    for _ in range(ROUNDS):
-        for call in calls:
-            if cold:
-                _clear_caches()
-            start, start_cpu = time.perf_counter(), time.thread_time()
-            call()
-            wall.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.thread_time() - start_cpu) * 1000)
-    return wall, cpu
-
-
-def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98]
-
-
-def _row(name: str, timings: Timings, baseline: float | None = None) -> None:
-    wall, cpu = timings
-    median = statistics.median(wall)
-    ratio = f"{median / baseline:5.2f}× baseline" if baseline else ""
-    print(
-        f"{name:<36} median {median:6.3f} ms  p99 {_p99(wall):6.3f} ms  "
-        f"p99 CPU {_p99(cpu):6.3f} ms  {ratio}"
-    )
 
 
 def _when_calls() -> list[Callable[[], object]]:
@@ -152,22 +120,31 @@ def main() -> None:
     _first_calls()
     clinic = _load_clinic()
     labels, picks = CHOICES
-    baseline = _timings(_dateparser_calls(), cold=False)
-    _row("dateparser.parse alone (baseline)", baseline)
-    median = statistics.median(baseline[0])
-    _row("understand_when", _timings(_when_calls(), cold=False), median)
-    _row("understand_when, caches cleared", _timings(_when_calls(), cold=True), median)
+    median = row(
+        "dateparser.parse alone (baseline)", timings(_dateparser_calls(), ROUNDS), width=36
+    )
+    row("understand_when", timings(_when_calls(), ROUNDS), median, width=36)
+    row(
+        "understand_when, caches cleared",
+        timings(_when_calls(), ROUNDS, _clear_caches),
+        median,
+        width=36,
+    )
     intents = [partial(nlu.detect_intent, text) for text in INTENT_MESSAGES]
-    _row("detect_intent", _timings(intents, cold=False))
-    _row("detect_intent, caches cleared", _timings(intents, cold=True))
+    row("detect_intent", timings(intents, ROUNDS), width=36)
+    row("detect_intent, caches cleared", timings(intents, ROUNDS, _clear_caches), width=36)
     services = [partial(nlu.match_service, text, clinic, "fr") for text in SERVICE_MESSAGES]
-    _row("match_service", _timings(services, cold=False))
-    _row("match_service, caches cleared", _timings(services, cold=True))
+    row("match_service", timings(services, ROUNDS), width=36)
+    row("match_service, caches cleared", timings(services, ROUNDS, _clear_caches), width=36)
     people = [partial(nlu.match_practitioner, text, clinic) for text in SERVICE_MESSAGES]
-    _row("match_practitioner", _timings(people, cold=False))
+    row("match_practitioner", timings(people, ROUNDS), width=36)
     choices = [partial(nlu.match_choice, text, labels) for text in picks]
-    _row("match_choice", _timings(choices, cold=False))
-    _row("5,000-char message, all functions", _timings(_long_calls(clinic), cold=True))
+    row("match_choice", timings(choices, ROUNDS), width=36)
+    row(
+        "5,000-char message, all functions",
+        timings(_long_calls(clinic), ROUNDS, _clear_caches),
+        width=36,
+    )
 
 
 def _long_calls(clinic: ClinicConfig) -> list[Callable[[], object]]:
