@@ -6,11 +6,13 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, TypeVar
 
+import httpx
 import uvicorn
+from fastapi import FastAPI
 
 T = TypeVar("T")
 
@@ -80,3 +82,26 @@ async def wait_until_async(
             raise AssertionError(report())
         await asyncio.sleep(POLL_INTERVAL)
     return value
+
+
+def app_with_worker(
+    on_start: Callable[[], None],
+    worker: Callable[[httpx.AsyncClient], Coroutine[Any, Any, None]],
+) -> FastAPI:
+    """A FastAPI app (no docs routes) that, while it serves, runs ``worker`` in the
+    background with its own HTTP client (a fake's webhook calls to the code under test);
+    ``on_start`` runs first, on the server's event loop."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        on_start()
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            task = asyncio.create_task(worker(client))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    return FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)

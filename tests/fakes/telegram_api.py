@@ -52,7 +52,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -62,7 +62,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tests.fakes.multipart import header_param, parse_multipart
-from tests.fakes.serving import serve_in_thread, wait_until, wait_until_async
+from tests.fakes.serving import app_with_worker, serve_in_thread, wait_until, wait_until_async
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -1085,20 +1085,11 @@ class FakeTelegram:
     # ------------------------------------------------------------------ app
 
     def _build_app(self) -> FastAPI:
-        @contextlib.asynccontextmanager
-        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        def start() -> None:
             self._loop = asyncio.get_running_loop()
             self._webhook_queue = asyncio.Queue()
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                worker = asyncio.create_task(self._webhook_worker(client))
-                try:
-                    yield
-                finally:
-                    worker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await worker
 
-        app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+        app = app_with_worker(start, self._webhook_worker)
         app.add_api_route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])
         return app
 

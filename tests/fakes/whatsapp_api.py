@@ -55,7 +55,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -64,7 +64,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tests.fakes.multipart import Part, header_param, parse_multipart
-from tests.fakes.serving import serve_in_thread, wait_until, wait_until_async
+from tests.fakes.serving import app_with_worker, serve_in_thread, wait_until, wait_until_async
 
 JsonDict = dict[str, Any]
 T = TypeVar("T")
@@ -715,20 +715,11 @@ class FakeWhatsApp:
     # ------------------------------------------------------------------ app
 
     def _build_app(self) -> FastAPI:
-        @contextlib.asynccontextmanager
-        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        def start() -> None:
             self._loop = asyncio.get_running_loop()
             self._queue = asyncio.Queue()
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                worker = asyncio.create_task(self._worker(client))
-                try:
-                    yield
-                finally:
-                    worker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await worker
 
-        app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+        app = app_with_worker(start, self._worker)
         app.add_api_route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"])
         app.add_api_route("/{version}/{phone_number_id}/media", self._upload, methods=["POST"])
         return app
