@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.engine import Engine
+from clinic.config import ClinicConfig
 from clinic.model import Slot
 from storage.db import Database
+from tests.chat import MovableClock
 
 #: A Monday morning, 08:00 UTC; every test's "now".
 NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
@@ -50,3 +53,9 @@ def patient_id(database: Database, now: datetime) -> int:
         uow.commit()
     assert patient.id is not None
     return patient.id
+
+
+@pytest.fixture
+def engine(database: Database, clinic: ClinicConfig, clock: MovableClock) -> Engine:
+    """The engine on a fresh database, the sample clinic and the module's ``clock``."""
+    return Engine(database, lambda: clinic, clock=clock)

@@ -34,12 +34,6 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def engine(database: Database, clinic: ClinicConfig, clock: MovableClock) -> Engine:
-    """The engine on a fresh database."""
-    return Engine(database, lambda: clinic, clock=clock)
-
-
-@pytest.fixture
 def alice(engine: Engine) -> ScriptedPatient:
     """A French-speaking patient on the terminal channel."""
     return ScriptedPatient(engine, "alice", locale="fr")

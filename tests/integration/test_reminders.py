@@ -32,12 +32,6 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def engine(database: Database, clinic: ClinicConfig, clock: MovableClock) -> Engine:
-    """The conversation engine."""
-    return Engine(database, lambda: clinic, clock=clock)
-
-
-@pytest.fixture
 def sender() -> CollectingSender:
     """The terminal channel, collecting what is sent."""
     return CollectingSender()

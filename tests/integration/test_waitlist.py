@@ -33,12 +33,6 @@ def clock() -> MovableClock:
     return MovableClock(START)
 
 
-@pytest.fixture
-def engine(database: Database, clinic: ClinicConfig, clock: MovableClock) -> Engine:
-    """The conversation engine."""
-    return Engine(database, lambda: clinic, clock=clock)
-
-
 def book_martin(patient: ScriptedPatient, day: str, time: str) -> None:
     """A GP consultation with Dr Martin, by buttons (typing the time if not shown)."""
     patient.says("/book")
