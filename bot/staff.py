@@ -743,7 +743,7 @@ def stats(ctx: StaffContext, argument: str) -> list[Reply]:
         return [Reply(ctx.t("staffcmd.stats.usage"))]
     if end < start or (end - start).days >= MAX_DAYS:
         return [Reply(ctx.t("staffcmd.stats.usage"))]
-    report = report_from(ctx.uow.session, ctx.clinic, start, end, now=ctx.now)
+    report = report_from(ctx.uow, ctx.clinic, start, end, now=ctx.now)
     return [Reply(summary_text(report, ctx.clinic, ctx.language, ctx.now))]
 
 

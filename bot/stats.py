@@ -13,11 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel.numbers import format_decimal, format_percent
-from sqlmodel import Session
 
 from bot.i18n import Translator
 from clinic.config import ClinicConfig
-from storage.db import Database
+from storage.db import Database, UnitOfWork
 from storage.kpi import Durations, KpiReport, kpi_report
 
 #: The longest period one report covers (a year and a day, for leap years).
@@ -36,7 +35,7 @@ def build_report(
     """The report for the days ``start`` to ``end`` (both included, clinic time)."""
     with database.unit_of_work(read_only=True) as uow:
         return report_from(
-            uow.session,
+            uow,
             clinic,
             start,
             end,
@@ -46,7 +45,7 @@ def build_report(
 
 
 def report_from(
-    session: Session,
+    uow: UnitOfWork,
     clinic: ClinicConfig,
     start: date,
     end: date,
@@ -54,11 +53,11 @@ def report_from(
     now: datetime,
     minutes_per_conversation: float | None = None,
 ) -> KpiReport:
-    """The report read in an open session (a staff command's transaction)."""
+    """The report read in an open unit of work (a staff command's transaction)."""
     if (end - start).days >= MAX_DAYS:
         raise ValueError(f"a report covers at most {MAX_DAYS} days")
     return kpi_report(
-        session,
+        uow.session,
         start,
         end,
         timezone=clinic.clinic.timezone,
