@@ -69,8 +69,7 @@ def open_database(url: str) -> Database:
             "use sqlite:///path/to/carebot.db or postgresql+psycopg://user:password@host:5432/db"
         ) from None
     try:
-        with database.engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
+        database.ping()
     except DBAPIError as error:
         database.dispose()
         raise DatabaseUnavailableError(_unreachable(database, url, error)) from None

@@ -628,8 +628,7 @@ def polling_connected(running: Running) -> bool:
 def database_reachable(system: System) -> bool:
     """Whether a trivial query answers."""
     try:
-        with system.database.unit_of_work(read_only=True) as uow:
-            uow.session.connection().exec_driver_sql("SELECT 1")
+        system.database.ping()
     except Exception:
         return False
     return True

@@ -103,6 +103,11 @@ class Database:
         """
         return UnitOfWork(self._read_engine if read_only else self.engine)
 
+    def ping(self) -> None:
+        """Run a trivial query; the driver's error if the database does not answer."""
+        with self._read_engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
