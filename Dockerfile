@@ -10,6 +10,7 @@ RUN python -m venv /opt/carebot
 WORKDIR /src
 # Only what the package is built from: no tests, no .env, no local database.
 COPY pyproject.toml README.md ./
+COPY common ./common
 COPY bot ./bot
 COPY clinic ./clinic
 COPY faq ./faq

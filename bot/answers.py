@@ -14,7 +14,7 @@ import structlog
 
 from bot.flows.base import TurnContext, menu_choices
 from bot.flows.menu import passed_on
-from bot.messages import Reply
+from bot.messages import Choice, Reply
 from bot.settings import Settings
 from clinic.config import ClinicConfig
 from clinic.loader import ConfigError
@@ -24,6 +24,25 @@ from faq.retrieval import FaqIndex
 from faq.triage import Emergency, emergency_reply, triage
 
 log = structlog.get_logger("carebot.answers")
+
+#: Button data of a suggested FAQ entry: ``fq:<entry id>:<question id>``.
+SUGGESTION = "fq:"
+#: Telegram's limit on a button's data.
+MAX_BUTTON_DATA = 64
+
+
+def suggestion_data(entry_id: str, question_id: int) -> str:
+    """A suggestion button's data; the question's id is left out if it would not fit."""
+    data = f"{SUGGESTION}{entry_id}:{question_id}"
+    return data if len(data.encode()) <= MAX_BUTTON_DATA else f"{SUGGESTION}{entry_id}"
+
+
+def parse_suggestion(data: str) -> tuple[str, int | None]:
+    """The entry id and question id of a suggestion button's data (after the prefix)."""
+    entry_id, _, tail = data.rpartition(":")
+    if entry_id and tail.isdigit():
+        return entry_id, int(tail)
+    return data, None
 
 
 class Knowledge:
@@ -67,14 +86,54 @@ class Knowledge:
         if self.pipeline.llm is not None:
             self.pipeline.llm.close()
 
-    def answer_in_turn(self, ctx: TurnContext) -> list[Reply] | None:
-        """The turn's answer to a question; the LLM is left for after the commit."""
+    def answer_locally(self, ctx: TurnContext) -> list[Reply] | None:
+        """A medical question's handoff, the FAQ's sure answer, or the entries it may be about
+        (without an LLM); None when the FAQ has nothing for it."""
         answer = self.pipeline.answer_without_llm(ctx.text, ctx.language)
-        if answer is None:
-            ctx.pending_question = ctx.text
-            ctx.events.append("question.to_llm")
-            return []
+        if answer is not None:
+            return replies_for(ctx, answer)
+        if self.llm_enabled:
+            return None  # the LLM, grounded in the same entries, does better than buttons
+        return self.suggest(ctx)
+
+    def suggest(self, ctx: TurnContext) -> list[Reply] | None:
+        """ "Is your question about: …" with the best entries as buttons, and a person."""
+        matches = self.pipeline.index.suggestions(ctx.text, ctx.language)
+        if not matches:
+            return None
+        ids = [match.entry_id for match in matches]
+        ctx.events.append("question.suggested")
+        ctx.understood.append(f"question.suggested:{','.join(ids)}")
+        noted = ctx.desk.note_faq_question(ctx.patient.id, ctx.language, ctx.text, ids)
+        index = self.pipeline.index
+        choices = [
+            Choice(suggestion_data(entry_id, noted), index.entry(entry_id).title(ctx.language))
+            for entry_id in ids
+        ]
+        choices.append(Choice("m:human", ctx.t("question.something_else")))
+        return [Reply(ctx.t("question.suggest"), tuple(choices))]
+
+    def entry_reply(self, ctx: TurnContext, data: str) -> list[Reply] | None:
+        """The answer of a pressed suggestion (its button data, without the prefix); None if
+        the entry is gone (the FAQ changed)."""
+        entry_id, noted = parse_suggestion(data)
+        try:
+            entry = self.pipeline.index.entry(entry_id)
+        except KeyError:
+            return None
+        ctx.events.append("question.suggestion_chosen")
+        if noted is not None:
+            ctx.desk.note_faq_choice(ctx.patient.id, noted, entry_id)
+        answer = Answer("faq", entry.answer(ctx.language), (entry.id,), Reason.RETRIEVAL)
         return replies_for(ctx, answer)
+
+    def defer_to_llm(self, ctx: TurnContext) -> bool:
+        """Leave the question for the LLM, asked once the turn has committed."""
+        if not self.llm_enabled:
+            return False
+        ctx.pending_question = ctx.text
+        ctx.events.append("question.to_llm")
+        return True
 
     def answer_after_commit(self, ctx: TurnContext, question: str) -> list[Reply]:
         """Ask the LLM (slow, outside any transaction) and turn its answer into replies."""
@@ -86,6 +145,7 @@ def replies_for(ctx: TurnContext, answer: Answer) -> list[Reply] | None:
     """What the patient reads; None leaves the honest "I'll pass it on" to the menu."""
     if answer.kind in ("faq", "llm") and answer.text:
         ctx.events.append(f"question.answered:{answer.kind}")
+        ctx.understood.extend(f"question.answered:{answer.kind}:{i}" for i in answer.faq_ids[:1])
         return [Reply(answer.text, menu_choices(ctx))]
     ctx.events.append(f"handoff.requested:{answer.reason}")
     if answer.reason is Reason.MEDICAL:

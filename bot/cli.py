@@ -350,8 +350,99 @@ def _quiet_settings() -> Settings:
     return settings
 
 
-eval_app = typer.Typer(help="Evaluations of the answers.", no_args_is_help=True)
+faq_app = typer.Typer(
+    help="The FAQ: what it did not answer, and adding wordings.", no_args_is_help=True
+)
+app.add_typer(faq_app, name="faq")
+
+
+@faq_app.command("gaps")
+def faq_gaps_command(
+    days: int = typer.Option(30, help="How many days back to list."),
+) -> None:
+    """List the (masked) questions the FAQ did not answer for sure: unanswered, suggestions
+    none of which was chosen, and wordings patients matched to an entry by a button."""
+    from bot.engine import system_clock
+    from bot.faq_gaps import gap_lines, since_days
+    from bot.i18n import Translator
+
+    system = _bootstrap(_quiet_settings())
+    clinic = system.clinic()
+    t = Translator(clinic.clinic.default_language, clinic.zone)
+    with system.database.unit_of_work(read_only=True) as uow:
+        lines = gap_lines(uow, t, since_days(system_clock(), days))
+    if not lines:
+        typer.echo(t("faqgaps.none", days=days))
+        return
+    typer.echo(t("faqgaps.title", count=len(lines), days=days))
+    for line in lines:
+        typer.echo(line)
+    typer.echo("Add one: carebot faq add ID [ENTRY_ID]")
+
+
+@faq_app.command("add")
+def faq_add_command(
+    question_id: int = typer.Argument(..., help="The question's number, from `carebot faq gaps`."),
+    entry_id: str | None = typer.Argument(
+        None, help="The FAQ entry to add it to (default: the one the patient chose)."
+    ),
+) -> None:
+    """Add a patient's wording to an entry of faq.yaml (checked first; comments kept)."""
+    from bot.engine import system_clock
+    from bot.faq_gaps import add_gap
+    from faq.editing import FaqEditError
+
+    system = _bootstrap(_quiet_settings())
+    try:
+        with system.database.unit_of_work() as uow:
+            entry = add_gap(uow, system.clinic(), system.settings.faq_file, question_id, entry_id)
+            uow.audit.record("operator", "faq.phrasing_added", f"faq:{entry}", {}, system_clock())
+            uow.commit()
+    except FaqEditError as error:
+        typer.echo(f"Not added: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Added question {question_id}'s wording to {entry} in {system.settings.faq_file}.")
+
+
+eval_app = typer.Typer(help="Evaluations of the answers.")
 app.add_typer(eval_app, name="eval")
+
+#: The evaluation sets `carebot eval` plays by default: the one the rules were tuned on
+#: (the sample clinic) and one written before any tuning, for a clinic of its own.
+EVAL_SETS = (Path("tests/eval/cases.yaml"), Path("tests/eval/unseen.yaml"))
+
+
+@eval_app.callback(invoke_without_command=True)
+def eval_engine(
+    context: typer.Context,
+    cases: list[Path] = typer.Option(
+        [], "--cases", help="A cases file (YAML) to play; repeat for several. Default: both sets."
+    ),
+    failures: bool = typer.Option(True, help="List the cases handled wrongly."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Play every case through the whole engine as a new patient would (consent, triage,
+    understanding, flows, FAQ; no LLM) and report per category what happened."""
+    if context.invoked_subcommand is not None:
+        return
+    import json
+
+    from bot.evaluation import run_file
+    from bot.logs import configure_logging
+
+    configure_logging("ERROR")
+    reports = []
+    for path in cases or [p for p in EVAL_SETS if p.exists()]:
+        try:
+            report = run_file(path, DEFAULT_CLINIC_FILE, DEFAULT_FAQ_FILE)
+        except (ValueError, ConfigError) as error:
+            typer.echo(f"{path}: {error}", err=True)
+            raise typer.Exit(1) from None
+        reports.append(report)
+        if not as_json:
+            typer.echo("\n".join(report.lines(failures=failures)))
+    if as_json:
+        typer.echo(json.dumps({r.name: r.summary() for r in reports}, indent=2))
 
 
 @eval_app.command("faq")

@@ -15,10 +15,17 @@ from bot.messages import Choice, Reply
 from clinic.config import ClinicConfig
 from clinic.model import Busy, PartOfDay, Slot
 from clinic.slots import BusyCalendar, free_days, next_free_slots, slot_is_bookable
+from faq.privacy import mask_personal_data
 from scheduler.busy import busy_calendar
 from scheduler.messages import plan_appointment, unplan_appointment
 from storage.db import UnitOfWork
-from storage.models import Appointment, AppointmentStatus, Patient, WaitlistStatus
+from storage.models import (
+    Appointment,
+    AppointmentStatus,
+    FaqQuestionOutcome,
+    Patient,
+    WaitlistStatus,
+)
 from storage.repositories import SlotTaken
 
 CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "terminal": "terminal"}
@@ -251,6 +258,26 @@ class Desk:
         entry = self.uow.waitlist.get(entry_id)
         if entry is not None:
             self.uow.waitlist.close(entry, WaitlistStatus.DONE)
+
+    def note_faq_question(
+        self, patient_id: int | None, language: str, text: str, suggested: Sequence[str] = ()
+    ) -> int:
+        """Keep a question the FAQ did not answer for sure (masked), for `carebot faq gaps`:
+        left unanswered, or with the entries suggested; its id."""
+        keep = [p.name for p in self.clinic.practitioners] + [self.clinic.clinic.name]
+        row = self.uow.faq_questions.record(
+            patient_id=patient_id,
+            language=language,
+            text=mask_personal_data(text, keep=keep),
+            outcome=FaqQuestionOutcome.SUGGESTED if suggested else FaqQuestionOutcome.UNANSWERED,
+            suggested=suggested,
+            now=self.now,
+        )
+        return row.id or 0
+
+    def note_faq_choice(self, patient_id: int | None, question_id: int, entry_id: str) -> None:
+        """The patient pressed a suggested entry: their wording belongs to it."""
+        self.uow.faq_questions.choose(question_id, patient_id, entry_id)
 
     def set_opted_out(
         self, patient: Patient, opted_out: bool, *, keeps_reminders: bool = False

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from bot.answers import Knowledge, emergency_in, emergency_replies
-from bot.consent import ConsentCache, consent_gate
+from bot.consent import Agreed, ConsentCache, consent_gate
 from bot.desk import Desk
 from bot.flows.base import IDLE, Outcome, State, TurnContext
 from bot.flows.menu import welcome
@@ -80,6 +80,8 @@ class Engine:
         #: Debug only (LOG_PERSONAL_DATA): message texts in the turn log lines.
         self.log_texts = log_texts
         self.consents = ConsentCache()
+        #: Called with each committed turn's context (the evaluation reads what was understood).
+        self.observer: Callable[[TurnContext], None] | None = None
 
     def handle(self, inbound: Inbound) -> list[Outgoing]:
         """Process one inbound message; return the replies to send (none for a duplicate)."""
@@ -101,6 +103,8 @@ class Engine:
         TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
         if ctx.pending_question and self.knowledge is not None:
             outgoing += self._answer_after_commit(ctx, inbound, conversation_id)
+        if self.observer is not None:
+            self.observer(ctx)
         return outgoing
 
     def _answer_after_commit(
@@ -148,7 +152,7 @@ class Engine:
             patient=patient,
             inbound=inbound,
             now=now,
-            answerer=self.knowledge.answer_in_turn if self.knowledge else None,
+            answerer=self.knowledge,
         )
         state = (
             IDLE
@@ -168,9 +172,10 @@ class Engine:
             outcome, replies = Outcome(state), []
         else:
             gate = consent_gate(uow, ctx, conversation, state, self.consents)
-            if isinstance(gate, Inbound):
-                ctx.inbound, gate = gate, None  # agreed: answer the message kept aside
-            if gate is None:
+            if isinstance(gate, Agreed):  # agreed just now: answer what was kept aside, in order
+                outcome, replies = gate.replay(ctx, run_turn, conversation.misunderstandings)
+                answered_by_flows = True
+            elif gate is None:
                 outcome, replies = run_turn(ctx, state, conversation.misunderstandings)
                 answered_by_flows = True
             else:

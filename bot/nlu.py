@@ -30,12 +30,12 @@ from rapidfuzz.distance import OSA
 
 from clinic.config import ClinicConfig, Practitioner, Service
 from clinic.model import PartOfDay
+from common.lexicon import is_ordinary, ordinary_words
 
 _Key = TypeVar("_Key")
 
-#: Longer messages are cut: nobody types a date or a request after 200 characters,
-#: and it bounds the time spent on pasted novels.
-MAX_CHARS = 200
+#: The whole message is read, up to Telegram's limit (a request may come after a long story).
+MAX_CHARS = 4096
 
 # ---------------------------------------------------------------------------
 # Text normalization and typo-tolerant words
@@ -50,6 +50,7 @@ def _fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
     """Casefold, strip accents, turn punctuation and emoji into spaces, collapse spaces."""
     kept = "".join(char if char.isalnum() else " " for char in _fold(text))
@@ -68,9 +69,9 @@ def _typo_budget(length: int) -> int:
 
 
 def _closest(word: str, vocabulary: Sequence[str]) -> str | None:
-    """The vocabulary word ``word`` is a typo of, if any."""
+    """The vocabulary word ``word`` is a typo of, if any (never when it is a real word)."""
     budget = _typo_budget(len(word))
-    if not budget:
+    if not budget or is_ordinary(word):
         return None
     found = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=budget)
     return None if found is None else str(found[0])
@@ -83,6 +84,8 @@ def _likeness(word: str, target: str) -> float:
         return 1.0
     if len(target) >= 4 and word.startswith(target):
         return 0.8  # an inflection: "vaccins", "dentaire" for "dent"
+    if is_ordinary(word):
+        return 0.0  # a real word is no typo of another: "matin" is not "Martin"
     budget = _typo_budget(max(len(word), len(target)))
     # The distance is at least the difference in length: skip the hopeless pairs.
     near = min(len(word), len(target)) >= 4 and abs(len(word) - len(target)) <= budget
@@ -106,6 +109,9 @@ def _phrase_likeness(words: Sequence[str], phrase: Sequence[str]) -> float:
         return max((_likeness(word, phrase[0]) for word in dict.fromkeys(words)), default=0.0)
     best = 0.0
     for start in range(len(words) - len(phrase) + 1):
+        # A run is no better than its first word: skip it unless that word could win.
+        if _likeness(words[start], phrase[0]) <= best:
+            continue
         run = words[start : start + len(phrase)]
         best = max(best, min(_likeness(w, p) for w, p in zip(run, phrase, strict=True)))
     return best
@@ -312,6 +318,39 @@ _FUZZY_CONCEPTS = frozenset({
 })
 # fmt: on
 _CONCEPT_OF = {word: concept for concept, words in _CONCEPTS.items() for word in words}
+#: First words of a question, wh- or yes/no ("est-ce que", "do you", "y a-t-il").
+_QUESTION_STARTS = frozenset(
+    {
+        *_CONCEPTS["wh"],
+        "do",
+        "does",
+        "is",
+        "are",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "est",
+        "estce",
+        "avez",
+        "faites",
+        "acceptez",
+        "prenez",
+        "puis",
+        "peut",
+        "peuton",
+        "y",
+        "vous",
+        "combien",
+        "quand",
+        "when",
+        "who",
+        "qui",
+        "why",
+        "pourquoi",
+    }
+)
 _CONCEPT_OF_SQUEEZED = {_squeeze(word): concept for word, concept in _CONCEPT_OF.items()}
 #: Only words of seven letters or more take typos: shorter ones have neighbours that
 #: mean something else ("cancel"/"cancer", "agent"/"argent", "annule"/"annuel").
@@ -391,7 +430,180 @@ def is_question(text: str) -> bool:
     if "?" in text[:MAX_CHARS]:
         return True
     words_text = normalize(text[:MAX_CHARS])
-    return bool(words_text) and _read_message(words_text).is_faq
+    if not words_text:
+        return False
+    message = _read_message(words_text)
+    return message.is_faq or message.words[0] in _QUESTION_STARTS
+
+
+#: Wanting something: "je voudrais", "I need", "il me faut" (a request whatever follows).
+_DESIRE = (
+    r"je (?:voudrais|veux|voulais|souhaite|souhaiterais|souhaiterai|aimerais|dois)|j aimerais|"
+    r"il me faut|on voudrait|i d like|id like|i would like|i want|i wanna|i need|i have to|"
+    r"i ll need|merci de|besoin d"
+)
+#: Asking whether one may or whether they can: a request only when an action follows
+#: ("can I book…", "pouvez-vous annuler…"), not "can I pay by card?".
+_MODAL = (
+    r"can i|could i|may i|can we|could we|puis je|pourrais je|est ce que je (?:peux|pourrais)|"
+    r"je peux|je pourrais|can you|could you|would you|pouvez vous|pourriez vous|vous pouvez|"
+    r"tu peux|peux tu|please|svp|stp|s il vous plait"
+)
+_ACTION_VERBS = (
+    r"book|booking|reserve|reserver|prendre|avoir|get|have|make|schedule|fixer|annuler|cancel|"
+    r"move|deplacer|decaler|reporter|changer|change|reschedule|voir|see|consulter|venir|come|"
+    r"rdv|appointment|me|m|moi"
+)
+_REQUEST = re.compile(rf"\b(?:{_DESIRE})\b|\b(?:{_MODAL}) (?:\w+ ){{0,2}}(?:{_ACTION_VERBS})\b")
+#: Asking how something works or what the rules are, not for it to be done: "comment
+#: annuler ?", "what if I'm late?", "do I need to pay up front?".
+_PROCEDURE = re.compile(
+    r"\b(?:comment|how|what if|what happens|what s the (?:procedure|policy|rule)|que se passe|"
+    r"qu est ce qui se passe|et si|procedure|policy|politique|regles?|rules?|est ce que je dois|"
+    r"dois je|faut il|est ce qu il faut|do i (?:need|have) to|do you (?:need|have)|"
+    r"is it (?:necessary|mandatory|compulsory)|est ce (?:obligatoire|necessaire)|"
+    r"combien|how much|how long|payer?|pay|paid|frais|fees?|charged?|facture|quoi)\b"
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a message reads, for routing: its intent, and whether it asks, requests or enquires."""
+
+    intent: Intent
+    #: A "?", or starts like a question (where, how much…), or talks of FAQ topics.
+    question: bool
+    #: Asks for something to be done ("je voudrais", "can you", "book me").
+    request: bool
+    #: Asks how something works or what the rules are ("comment annuler ?").
+    procedure: bool
+    #: Words that name an appointment or booking ("rdv", "créneau", "book"), not only a doctor.
+    names_appointment: bool
+
+
+def read(text: str) -> Reading:
+    """Intent, question, request and procedure markers of a message (FR/EN)."""
+    words_text = normalize(text[:MAX_CHARS])
+    message = _read_message(words_text) if words_text else None
+    rewritten = message.text if message is not None else ""
+    return Reading(
+        intent=detect_intent(text),
+        question=is_question(text),
+        request=bool(_REQUEST.search(rewritten)),
+        procedure=bool(_PROCEDURE.search(rewritten)),
+        names_appointment=message is not None and message.has("appt", "book"),
+    )
+
+
+#: "I'll be there", "je serai là": what a patient answers to a reminder.
+_COMING = re.compile(
+    r"\b(?:je (?:serai|viendrai|viens|confirme)|j y serai|nous serons|on sera|i ll be there|"
+    r"i will be there|i ll come|i will come|i m coming|we ll be there|i confirm|confirmed|"
+    r"c est confirme|je suis toujours ok|still on|toujours d accord|sans probleme je viens)\b"
+)
+
+
+def confirms_coming(text: str, reading: Reading) -> bool:
+    """Whether a message says yes to coming ("oui je confirme", "I'll be there")."""
+    if reading.intent is Intent.YES:
+        return True
+    if reading.intent not in (Intent.UNKNOWN, Intent.THANKS):
+        return False
+    return bool(_COMING.search(normalize(text[:MAX_CHARS])))
+
+
+#: Words that say nothing of what is wanted, for :func:`content_words`.
+_FUNCTION_WORDS = frozenset(
+    {
+        "je",
+        "j",
+        "voudrais",
+        "veux",
+        "aimerais",
+        "souhaite",
+        "il",
+        "me",
+        "faut",
+        "un",
+        "une",
+        "des",
+        "de",
+        "du",
+        "la",
+        "le",
+        "les",
+        "l",
+        "d",
+        "pour",
+        "avec",
+        "svp",
+        "stp",
+        "merci",
+        "bonjour",
+        "i",
+        "would",
+        "like",
+        "want",
+        "need",
+        "a",
+        "an",
+        "the",
+        "for",
+        "with",
+        "please",
+        "thanks",
+        "hello",
+        "hi",
+        "to",
+        "book",
+        "get",
+        "have",
+        "rdv",
+        "appointment",
+        "faire",
+        "prendre",
+        "avoir",
+        "mon",
+        "ma",
+        "my",
+        "et",
+        "and",
+        "s",
+        "vous",
+        "plait",
+        "is",
+        "are",
+        "do",
+        "does",
+        "there",
+        "est",
+        "ce",
+        "que",
+        "qu",
+        "on",
+        "y",
+        "t",
+        "can",
+        "could",
+        "au",
+        "of",
+        "in",
+        "en",
+        "it",
+        "moi",
+        "you",
+        "your",
+        "votre",
+        "vos",
+        "ai",
+        "am",
+    }
+)
+
+
+def content_words(text: str) -> int:
+    """How many words of a message say what is wanted (function words and politeness aside)."""
+    return sum(word not in _FUNCTION_WORDS for word in _words(text[:MAX_CHARS]))
 
 
 def _emoji_intent(text: str) -> Intent:
@@ -585,13 +797,22 @@ def _name_score(words: Sequence[str], practitioner: Practitioner) -> float:
         return 0.0
     *given, surname = name
     score = 0.0
-    for index, word in enumerate(words):
-        titled = index > 0 and words[index - 1] in _TITLES
-        bare_ok = titled or len(words) == 1 or surname not in _COMMON_SURNAMES
+    # Each word once, with whether a title comes before it: a long message repeats words.
+    seen = dict.fromkeys(
+        (word, index > 0 and words[index - 1] in _TITLES) for index, word in enumerate(words)
+    )
+    everyday = _everyday(surname)
+    for word, titled in seen:
+        bare_ok = titled or len(words) == 1 or not everyday
         if bare_ok:
             score = max(score, 3 * _exactish(word, surname))
         score += max((2 * _exactish(word, first) for first in given), default=0.0)
     return score
+
+
+def _everyday(surname: str) -> bool:
+    """A surname that is also a common word ("Petit", "Marchand"): named only with a title."""
+    return surname in _COMMON_SURNAMES or is_ordinary(surname)
 
 
 def _exactish(word: str, target: str) -> float:
@@ -1138,7 +1359,8 @@ def _read_with_dateparser(scan: _Scan, r: _Reading, local: datetime, language: s
 
 
 def warm_up() -> None:
-    """Load dateparser's language data now (~0.1 s) rather than on a patient's message."""
+    """Load dateparser's language data and the word lists now (~0.8 s), not on a patient."""
+    ordinary_words()
     _dateparser_date("3 weeks", datetime(2000, 1, 1))
 
 

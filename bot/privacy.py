@@ -59,6 +59,7 @@ def export_patient(
         _section(t, "privacy.export.consents", _consent_lines(uow, t, patient_id)),
         _section(t, "privacy.export.waitlist", _waitlist_lines(uow, clinic, t, patient_id)),
         _section(t, "privacy.export.messages", _message_lines(uow, t, patient_id)),
+        _section(t, "privacy.export.questions", _question_lines(uow, t, patient_id)),
         t("privacy.export.inbound", count=uow.turns.count_for_patient(patient_id)),
         t("privacy.export.footer"),
     ]
@@ -129,6 +130,11 @@ def _message_lines(uow: UnitOfWork, t: Translator, patient_id: int) -> list[str]
         f"{t.when(row.sent_at or row.created_at)}: {str(row.payload.get('text', '')).strip()}"
         for row in uow.outbox.sent_to_patient(patient_id)
     ]
+
+
+def _question_lines(uow: UnitOfWork, t: Translator, patient_id: int) -> list[str]:
+    """Questions kept (masked) for the staff to improve the FAQ."""
+    return [f"{t.when(row.at)}: {row.text}" for row in uow.faq_questions.of_patient(patient_id)]
 
 
 # --- erasure ---
@@ -203,7 +209,8 @@ def purge_old_messages(uow: UnitOfWork, now: datetime, keep: timedelta = DEFAULT
     ``keep``, or to erased patients, and the processed-message records older than ``keep``;
     the count. Turn logs stay: they hold no text and no names."""
     cutoff = now - keep
-    return uow.outbox.purge_before(cutoff) + uow.inbound.forget_before(cutoff)
+    purged = uow.outbox.purge_before(cutoff) + uow.inbound.forget_before(cutoff)
+    return purged + uow.faq_questions.purge_before(cutoff)
 
 
 # --- the patient's commands ---

@@ -479,7 +479,9 @@ async def _start(system: System, running: Running, sock: socket.socket) -> None:
     secret = None
     staff: StaffDesk | None = None
     if bot is not None:
-        staff = StaffDesk(bot, system.database, clinic, engine.clock, delivery)
+        staff = StaffDesk(
+            bot, system.database, clinic, engine.clock, delivery, system.settings.faq_file
+        )
         running.telegram = _CountedTelegram(running.turns, bot, engine, delivery, staff)
         configured = _secret(settings.telegram_webhook_secret)
         secret = webhook_secret(token, configured)

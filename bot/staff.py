@@ -18,12 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from pathlib import Path
 
+from bot.faq_gaps import DEFAULT_DAYS, add_gap, gap_lines, since_days
 from bot.i18n import Translator
 from bot.messages import Choice, Reply
 from bot.nlu import match_practitioner, understand_when
 from bot.stats import MAX_DAYS, last_week, report_from, summary_text
 from clinic.config import ClinicConfig
+from faq.editing import FaqEditError
 from scheduler.messages import mark_no_show, unplan_appointment
 from storage.db import UnitOfWork
 from storage.models import Appointment, AppointmentStatus, Handoff
@@ -62,6 +65,7 @@ class StaffContext:
     staff_name: str  # first name, signed under messages to patients
     now: datetime  # aware UTC
     language: str  # the clinic's default language
+    faq_file: Path | None = None  # where /faqadd writes; None: not offered
 
     @property
     def actor(self) -> str:
@@ -747,6 +751,34 @@ def stats(ctx: StaffContext, argument: str) -> list[Reply]:
     return [Reply(summary_text(report, ctx.clinic, ctx.language, ctx.now))]
 
 
+def faq_gaps(ctx: StaffContext, argument: str = "") -> list[Reply]:
+    """``/faqgaps [days]``: the questions the FAQ did not answer for sure (masked)."""
+    days = int(argument) if argument.strip().isdigit() else DEFAULT_DAYS
+    lines = gap_lines(ctx.uow, ctx.t, since_days(ctx.now, days))
+    if not lines:
+        return [Reply(ctx.t("faqgaps.none", days=days))]
+    title = ctx.t("faqgaps.title", count=len(lines), days=days)
+    return [Reply("\n".join([title, *lines[-MAX_GAP_LINES:], ctx.t("faqgaps.how")]))]
+
+
+def faq_add(ctx: StaffContext, argument: str = "") -> list[Reply]:
+    """``/faqadd ID [entry]``: add a patient's wording to an entry of faq.yaml."""
+    words = argument.split()
+    if not words or not words[0].lstrip("#").isdigit() or ctx.faq_file is None:
+        return [Reply(ctx.t("faqgaps.usage"))]
+    chosen = words[1] if len(words) > 1 else None
+    try:
+        entry = add_gap(ctx.uow, ctx.clinic, ctx.faq_file, int(words[0].lstrip("#")), chosen)
+    except FaqEditError as error:
+        return [Reply(ctx.t("faqgaps.refused", reason=str(error)))]
+    ctx.uow.audit.record(ctx.actor, "faq.phrasing_added", f"faq:{entry}", {}, ctx.now)
+    return [Reply(ctx.t("faqgaps.added", entry=entry))]
+
+
+#: The newest lines /faqgaps shows (a Telegram message holds 4,096 characters).
+MAX_GAP_LINES = 20
+
+
 # --- dispatch ------------------------------------------------------------------------
 
 _Handler = Callable[[StaffContext, str], list[Reply]]
@@ -759,6 +791,8 @@ _COMMANDS: dict[str, _Handler] = {
     "block": block,
     "handoffs": handoffs,
     "stats": stats,
+    "faqgaps": faq_gaps,
+    "faqadd": faq_add,
     "help": show_help,
     "staff": show_help,
     "start": show_help,

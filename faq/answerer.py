@@ -73,7 +73,7 @@ class QuestionPipeline:
         return self.answer_without_llm(text, language) or self.answer_with_llm(text, language)
 
     def answer_without_llm(self, text: str, language: str) -> Answer | None:
-        """Steps 1 and 2 (fast, local): an answer, or None when only the LLM could help."""
+        """Steps 1 and 2 (fast, local): an answer, or None when the FAQ has no sure one."""
         if not normalize(text):
             return handoff(Reason.EMPTY)
         if is_medical_question(text):
@@ -81,8 +81,6 @@ class QuestionPipeline:
         match = self.index.best(text, language)
         if match is not None:
             return Answer("faq", match.answer_text, (match.entry_id,), Reason.RETRIEVAL)
-        if self.llm is None:
-            return handoff(Reason.NOT_COVERED)
         return None
 
     def answer_with_llm(self, text: str, language: str) -> Answer:

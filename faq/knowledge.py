@@ -25,7 +25,7 @@ from babel.numbers import format_currency
 from clinic.config import WEEKDAYS, ClinicConfig, DayHours, Practitioner, Service
 from clinic.model import TimeRange
 from faq.model import FaqFile
-from faq.terms import terms
+from faq.terms import reads_as, terms
 
 FACT_PREFIX = "fact:"
 
@@ -52,6 +52,10 @@ class KnowledgeEntry:
         """The answer in ``language``, else French, else whatever there is."""
         texts = dict(self.answers)
         return texts.get(language) or texts.get("fr") or next(iter(texts.values()), "")
+
+    def title(self, language: str) -> str:
+        """The phrasing that names this entry best in ``language`` (for a suggestion button)."""
+        return max(self.questions, key=lambda q: reads_as(q, language), default=self.id)
 
 
 def build_knowledge(

@@ -58,6 +58,14 @@ MIN_SCORE = 0.6
 MIN_COVERAGE = 0.6
 #: …and leads the next entry by at least this much.
 MIN_MARGIN = 0.06
+#: Below a confident answer, entries at least this good are offered as buttons…
+SUGGEST_MIN_SCORE = 0.3
+#: …that explain at least this share of the question…
+SUGGEST_MIN_COVERAGE = 0.3
+#: …and come within this share of the best one's score.
+SUGGEST_WITHIN = 0.7
+#: At most this many suggestions (with "something else" they fit a WhatsApp button row).
+SUGGESTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,19 @@ class FaqIndex:
         if len(found) > 1 and top.score - found[1].score < MIN_MARGIN:
             return None
         return top
+
+    def suggestions(self, text: str, language: str) -> list[Match]:
+        """The entries a question may be about when no answer is sure: two or three, best first.
+
+        Offered as buttons ("Is your question about: …"): a wrong confident answer costs
+        more than a question back, so this is where near-misses go.
+        """
+        found = self.search(text, language, limit=SUGGESTIONS + 2)
+        if not found:
+            return []
+        floor = max(SUGGEST_MIN_SCORE, SUGGEST_WITHIN * found[0].score)
+        kept = [m for m in found if m.score >= floor and m.coverage >= SUGGEST_MIN_COVERAGE]
+        return kept[:SUGGESTIONS]
 
 
 def _clinic_words(clinic: ClinicConfig) -> list[str]:

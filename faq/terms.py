@@ -883,6 +883,14 @@ def _raw_words(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def reads_as(text: str, language: str) -> int:
+    """How much a text reads as ``language`` ("fr" or "en"): its markers of it, less the other's."""
+    words = normalize(text).split()
+    english = sum(word in _ENGLISH_MARKERS for word in words)
+    french = sum(word in _FRENCH_MARKERS for word in words)
+    return english - french if language == "en" else french - english
+
+
 def _reads_english(words: list[str]) -> bool:
     english = sum(word in _ENGLISH_MARKERS for word in words)
     return english > sum(word in _FRENCH_MARKERS for word in words)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlmodel import Session
 
+from storage.faq_questions import FaqQuestionRepository
 from storage.repositories import (
     AppointmentRepository,
     AuditRepository,
@@ -204,6 +205,7 @@ class UnitOfWork:
         self.consents = ConsentRepository(session)
         self.audit = AuditRepository(session)
         self.turns = TurnLogRepository(session)
+        self.faq_questions = FaqQuestionRepository(session)
         return self
 
     def __exit__(

@@ -344,3 +344,36 @@ class PractitionerBlock(SQLModel, table=True):
     reason: str | None = None
     created_by: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FaqQuestionOutcome(StrEnum):
+    """What became of a question the FAQ could not answer with certainty."""
+
+    UNANSWERED = "unanswered"  # nothing matched: passed to the team
+    SUGGESTED = "suggested"  # entries were offered, none pressed (yet)
+    CHOSEN = "chosen"  # the patient pressed one: their wording belongs to that entry
+    ADDED = "added"  # staff added the wording to faq.yaml
+
+
+class FaqQuestion(SQLModel, table=True):
+    """A question the FAQ did not answer for sure, for staff to improve faq.yaml.
+
+    The text is masked (no names, phone numbers, emails or dates) and capped; the row
+    is tied to the patient only so that erasure removes it, and goes with the message
+    retention.
+    """
+
+    __tablename__ = "faq_question"
+    __table_args__ = (
+        CheckConstraint(_one_of("outcome", FaqQuestionOutcome), name="outcome"),
+        _AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    language: str
+    text: str
+    outcome: str
+    suggested: list[str] = Field(default_factory=list, sa_type=JSON)
+    entry_id: str | None = None

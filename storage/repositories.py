@@ -32,6 +32,7 @@ from storage.models import (
     ChannelIdentity,
     ConsentRecord,
     Conversation,
+    FaqQuestion,
     Handoff,
     HandoffStatus,
     OutboxMessage,
@@ -287,7 +288,7 @@ class PatientRepository:
         """Cut every tie between a patient's records and the person: their identities,
         consents and waits go, their chats keep only a random name, the patient row is
         emptied (appointments, turn counts and handoffs stay, now anonymous)."""
-        for model in (ChannelIdentity, ConsentRecord, WaitlistEntry):
+        for model in (ChannelIdentity, ConsentRecord, WaitlistEntry, FaqQuestion):
             statement = delete(model).where(col(model.patient_id) == patient_id)
             self.session.exec(statement.execution_options(synchronize_session="fetch"))
         for conversation in self.conversations(patient_id):

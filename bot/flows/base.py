@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.desk import Desk
 from bot.i18n import Translator
@@ -39,8 +39,19 @@ class State:
 IDLE = State()
 
 
-#: Answers a free-text question (the FAQ's job); None when it has no answer.
-QuestionAnswerer = Callable[["TurnContext"], "list[Reply] | None"]
+class QuestionAnswerer(Protocol):
+    """The knowledge a turn may consult (the FAQ and, after the commit, the LLM)."""
+
+    def answer_locally(self, ctx: TurnContext) -> list[Reply] | None:
+        """A medical question's handoff, the FAQ's sure answer, or entries to choose from;
+        None when the FAQ has nothing for it."""
+
+    def defer_to_llm(self, ctx: TurnContext) -> bool:
+        """Ask the LLM after the turn commits; False when there is no LLM."""
+
+    def entry_reply(self, ctx: TurnContext, data: str) -> list[Reply] | None:
+        """The answer of a pressed suggestion (``<entry id>[:<question id>]``); None if the
+        entry no longer exists."""
 
 
 @dataclass
@@ -55,6 +66,9 @@ class TurnContext:
     now: datetime
     answerer: QuestionAnswerer | None = None
     events: list[str] = field(default_factory=list)
+    #: What the turn understood and started, as commands ("flow.started:book"): read by
+    #: the evaluation and the tests, never stored (``events`` are the audited ones).
+    understood: list[str] = field(default_factory=list)
     #: A question only the LLM can answer: asked after the turn commits.
     pending_question: str | None = None
 

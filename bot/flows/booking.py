@@ -298,6 +298,31 @@ def _understand_when(ctx: TurnContext, state: State) -> Outcome:
     return go(*apply_when(ctx, state, when))
 
 
+def absorb_details(ctx: TurnContext, state: State) -> Outcome | None:
+    """A detail typed at another step ("avec le Dr Benali" when asked the day, "plutôt
+    vendredi" at the confirmation): applied, and the next unanswered step asked."""
+    if not ctx.text or state.step in (BookingStep.NAME, BookingStep.PHONE):
+        return None
+    echo: list[Reply] = []
+    practitioner = nlu.match_practitioner(ctx.text, ctx.clinic)
+    service = state.data.get("service")
+    if (
+        practitioner is not None
+        and practitioner != state.data.get("practitioner")
+        and not state.data.get("moving")
+        and (service is None or service in ctx.clinic.practitioner(practitioner).services)
+    ):
+        state = state.without("slot").at(state.step, practitioner=practitioner)
+        echo.append(Reply(ctx.t("booking.understood", when=practitioner_label(ctx, practitioner))))
+    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
+    if when is not None and not when.problem and state.step != BookingStep.DAY:
+        state, said = apply_when(ctx, state.without("slot"), when)
+        echo.append(said)
+    if not echo:
+        return None
+    return go(skip_answered(ctx, state), *echo)
+
+
 def apply_when(ctx: TurnContext, state: State, when: nlu.When) -> tuple[State, Reply]:
     """Record what was understood of a date and say it back."""
     data: dict[str, Any] = {"part": when.part.value if when.part else None}

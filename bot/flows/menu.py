@@ -7,10 +7,11 @@ questions go to the question answerer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from enum import StrEnum
 
-from bot import nlu
+from bot import nlu, understanding
 from bot.flows import appointments, booking
 from bot.flows.base import (
     IDLE,
@@ -27,6 +28,19 @@ from bot.i18n import LANGUAGE_NAMES
 from bot.messages import Choice, Reply
 from clinic.config import WEEKDAYS
 from clinic.hours import next_opening
+from common.commands import (
+    AskQuestion,
+    Confirm,
+    Flow,
+    Refuse,
+    SetSlot,
+    SmallTalk,
+    StartFlow,
+    Understanding,
+)
+from faq.manipulation import is_manipulation
+from faq.medical import is_medical_question
+from storage.models import AppointmentStatus
 
 
 class MenuStep(StrEnum):
@@ -49,61 +63,171 @@ def prompt_idle(ctx: TurnContext, state: State) -> list[Reply]:
 
 
 def handle_idle(ctx: TurnContext, state: State) -> Outcome:
-    """Free text that names no flow: a service named without a question ("une prise de
-    sang") is a booking request; anything else is a question."""
+    """Free text at the menu: see :func:`route_free_text`."""
     if not ctx.text:
         return misunderstood(state)
-    service = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
-    if service and not nlu.is_question(ctx.text):
-        return start_booking_from_text(ctx)
+    return route_free_text(ctx)
+
+
+def route_free_text(ctx: TurnContext) -> Outcome:
+    """What a patient typed at the menu: understood as commands, then carried out."""
+    return carry_out(ctx, understanding.understand(ctx))
+
+
+def carry_out(ctx: TurnContext, understood: Understanding) -> Outcome:
+    """Carry out commands in order; a question first falls back on what follows it.
+
+    ``[AskQuestion(), StartFlow("book")]`` answers from the knowledge if it can and
+    books otherwise. A command that cannot apply here (a "yes" with no reminder to
+    confirm) gives way to the next one; with nothing left, the knowledge is asked.
+    """
+    commands = understood.commands
+    for index, command in enumerate(commands):
+        rest = Understanding(commands[index + 1 :], understood.urgent, understood.source)
+        ctx.understood.append(f"command:{type(command).__name__}")
+        if isinstance(command, Refuse):
+            return refuse(ctx)
+        if isinstance(command, SmallTalk):
+            return _SMALL_TALK[command.kind](ctx)
+        if isinstance(command, Confirm):
+            reminded = _reminded_appointment(ctx)
+            if reminded is not None:
+                return appointments.confirm(ctx, f"cf:{reminded}")
+            continue
+        if isinstance(command, AskQuestion):
+            return answer_question(ctx, fallback=_then(ctx, rest))
+        if isinstance(command, StartFlow):
+            return start_action(ctx, command.flow, understood.slots())
+        if isinstance(command, SetSlot):
+            return start_action(ctx, "book", understood.slots())
     return answer_question(ctx)
 
 
+def _then(ctx: TurnContext, rest: Understanding) -> Callable[[], Outcome] | None:
+    """What to do if the knowledge has nothing: the commands after the question, if they
+    would do something (start a flow, small talk)."""
+    acts = any(isinstance(c, StartFlow | SmallTalk | SetSlot) for c in rest.commands)
+    return (lambda: carry_out(ctx, rest)) if acts else None
+
+
 def route_intent(ctx: TurnContext, intent: nlu.Intent) -> Outcome | None:
-    """Start the flow an intent names; None for questions and unknown text."""
-    if intent is nlu.Intent.BOOK:
-        return start_booking_from_text(ctx)
-    handlers: dict[nlu.Intent, Callable[[TurnContext], Outcome]] = {
-        nlu.Intent.MY_APPOINTMENTS: appointments.show_list,
-        nlu.Intent.CANCEL: lambda c: appointments.pick_for(c, "cx"),
-        nlu.Intent.RESCHEDULE: lambda c: appointments.pick_for(c, "mv"),
-        nlu.Intent.HUMAN: ask_for_person,
-        nlu.Intent.HELP: show_help,
-        nlu.Intent.LANGUAGE: lambda c: choose_language(c, IDLE),
-        nlu.Intent.GREETING: lambda c: say(IDLE, *welcome(c)),
-        nlu.Intent.MENU: lambda c: go(IDLE),
-        nlu.Intent.THANKS: lambda c: say(IDLE, Reply(c.t("menu.thanks"), menu_choices(c))),
-    }
-    handler = handlers.get(intent)
-    return handler(ctx) if handler else None
+    """Inside a flow: start the flow a clear request names, or answer small talk; None
+    for anything else (the step reads it)."""
+    chat = understanding.CHAT_OF.get(intent)
+    if chat is not None:
+        return _SMALL_TALK[chat](ctx)
+    action = understanding.ACTION_OF.get(intent)
+    return start_action(ctx, action) if action else None
 
 
-def start_booking_from_text(ctx: TurnContext) -> Outcome:
-    """Begin booking with what the sentence already says (service, who, when)."""
-    service = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
-    practitioner = nlu.match_practitioner(ctx.text, ctx.clinic)
+#: Small talk, answered the same way wherever the patient is.
+_SMALL_TALK: dict[str, Callable[[TurnContext], Outcome]] = {
+    "human": lambda c: ask_for_person(c),
+    "help": lambda c: show_help(c),
+    "language": lambda c: choose_language(c, IDLE),
+    "greeting": lambda c: say(IDLE, *welcome(c)),
+    "menu": lambda c: go(IDLE),
+    "thanks": lambda c: say(IDLE, Reply(c.t("menu.thanks"), menu_choices(c))),
+    "stop": lambda c: opt_out(c),
+}
+
+
+def _reminded_appointment(ctx: TurnContext) -> int | None:
+    """The one unconfirmed appointment a reminder is about, if there is exactly one."""
+    horizon = max(ctx.clinic.reminders.offsets, default=timedelta(hours=48))
+    due = [
+        appointment.id
+        for appointment in ctx.desk.upcoming(ctx.patient.id or 0)
+        if appointment.start - ctx.now <= horizon + timedelta(days=1)
+        and appointment.status == AppointmentStatus.BOOKED
+    ]
+    return due[0] if len(due) == 1 else None
+
+
+def start_action(ctx: TurnContext, action: Flow, given: Mapping[str, str] | None = None) -> Outcome:
+    """Start the flow an action names, with the details the message gave (``given``; by
+    default read from the message itself)."""
+    slots = {str(k): v for k, v in understanding.slots_of(ctx).items()} if given is None else given
+    if action == "book":
+        return start_booking(ctx, slots)
+    ctx.understood.append(f"flow.started:{action}")
+    if action == "list":
+        return appointments.show_list(ctx)
+    outcome = appointments.pick_for(ctx, "cx" if action == "cancel" else "mv")
+    return _with_when(ctx, outcome, slots.get("when")) if action == "move" else outcome
+
+
+def refuse(ctx: TurnContext) -> Outcome:
+    """A message that tries to reach beyond the patient's own: a polite no, nothing done."""
+    ctx.events.append("question.refused")
+    return say(
+        IDLE, Reply(ctx.t("question.refused", phone=ctx.clinic.clinic.phone), menu_choices(ctx))
+    )
+
+
+def start_booking(ctx: TurnContext, slots: Mapping[str, str]) -> Outcome:
+    """Begin booking with the details already given (service, who, when)."""
+    ctx.understood.append("flow.started:book")
+    service = slots.get("service")
+    service = service if service in {s.id for s in ctx.clinic.services} else None
+    practitioner = slots.get("practitioner")
+    practitioner = (
+        practitioner if practitioner in {p.id for p in ctx.clinic.practitioners} else None
+    )
     if service and practitioner and service not in ctx.clinic.practitioner(practitioner).services:
         practitioner = None
     if practitioner and not service:
         offered = ctx.clinic.practitioner(practitioner).services
         service = offered[0] if len(offered) == 1 else None
     outcome = booking.start(ctx, service=service, practitioner=practitioner)
-    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
+    return _with_when(ctx, outcome, slots.get("when"))
+
+
+def _with_when(ctx: TurnContext, outcome: Outcome, written: str | None) -> Outcome:
+    """A booking or a move just started: keep the day and time the message gave."""
+    if not written:
+        return outcome
+    when = nlu.understand_when(written, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
     if when is None or when.problem or outcome.state.flow != booking.FLOW:
         return outcome
-    # Keep the date for when the service and practitioner are known.
     state, echo = booking.apply_when(ctx, outcome.state, when)
     state = booking.skip_answered(ctx, State(booking.FLOW, outcome.state.step, state.data))
-    return go(state, echo)
+    return go(state, *outcome.replies, echo)
 
 
-def answer_question(ctx: TurnContext) -> Outcome:
-    """A question: the answerer's reply, or an honest "I'll pass it on"."""
-    replies = ctx.answerer(ctx) if ctx.answerer else None
-    if replies or ctx.pending_question:
-        return say(IDLE, *(replies or []))
+def answer_question(ctx: TurnContext, fallback: Callable[[], Outcome] | None = None) -> Outcome:
+    """A question: the knowledge's reply; else ``fallback`` (a flow the message hinted
+    at), the LLM after the commit, or an honest "I'll pass it on"."""
+    knowledge = ctx.answerer
+    replies = knowledge.answer_locally(ctx) if knowledge else None
+    if replies:
+        return say(IDLE, *replies)
+    if fallback is not None:
+        return fallback()
+    if knowledge is not None and knowledge.defer_to_llm(ctx):
+        return say(IDLE)
+    ctx.events.append("handoff.requested:not_covered")
     ctx.events.append("question.unanswered")
+    ctx.desk.note_faq_question(ctx.patient.id, ctx.language, ctx.text)
     return say(IDLE, passed_on(ctx))
+
+
+def answer_suggestion(ctx: TurnContext, state: State, data: str) -> Outcome:
+    """A pressed "Is your question about: …" button: that entry's answer; the patient stays
+    where they were (a flow goes on after it)."""
+    replies = ctx.answerer.entry_reply(ctx, data) if ctx.answerer else None
+    if not replies:
+        return go(state, Reply(ctx.t("common.stale")))
+    return Outcome(state, replies, prompt=state != IDLE)
+
+
+def answer_interjection(ctx: TurnContext) -> list[Reply] | None:
+    """A question asked in the middle of a flow: its answer (or suggestions), or None."""
+    if not ctx.text or ctx.answerer is None or is_manipulation(ctx.text):
+        return None
+    if not (nlu.is_question(ctx.text) or is_medical_question(ctx.text)):
+        return None
+    return ctx.answerer.answer_locally(ctx)
 
 
 def passed_on(ctx: TurnContext) -> Reply:

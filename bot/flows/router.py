@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import nlu, privacy
+from bot.answers import SUGGESTION
 from bot.flows import appointments, booking, menu, waitlist
 from bot.flows.base import IDLE, Outcome, State, Step, TurnContext, go, say
 from bot.messages import Choice, InboundKind, Reply
@@ -80,6 +81,8 @@ def _global_button(ctx: TurnContext, state: State) -> Outcome | None:
     }
     if data in fixed:
         return fixed[data](ctx, state)
+    if data.startswith(SUGGESTION):
+        return menu.answer_suggestion(ctx, state, data.removeprefix(SUGGESTION))
     if data.startswith("mv:"):
         return appointments.start_move(ctx, data)
     if data.startswith("cx:"):
@@ -111,7 +114,9 @@ def _exit_word(ctx: TurnContext, state: State) -> Outcome | None:
 
 
 def _routed_intent(ctx: TurnContext, state: State, step: Step) -> Outcome | None:
-    if not (step.takes_intents and ctx.text):
+    """Inside a flow, a step that takes intents lets a clear request start another flow (at
+    the menu, :func:`menu.route_free_text` weighs requests against questions itself)."""
+    if not (step.takes_intents and ctx.text) or state.flow == "menu":
         return None
     return menu.route_intent(ctx, nlu.detect_intent(ctx.text))
 
@@ -131,12 +136,27 @@ def run_turn(ctx: TurnContext, state: State, misunderstandings: int) -> tuple[Ou
         or _routed_intent(ctx, state, step)
         or step.handle(ctx, state)
     )
+    if not outcome.understood and ctx.inbound.kind is InboundKind.TEXT and state != IDLE:
+        outcome = _mid_flow(ctx, state) or outcome
     replies = list(outcome.replies)
     if not outcome.understood:
         replies += _reprompt(ctx, outcome.state, misunderstandings + 1)
     elif outcome.prompt:
         replies += prompt_for(ctx, outcome.state)
     return outcome, [r for r in replies if r.text or r.document]
+
+
+def _mid_flow(ctx: TurnContext, state: State) -> Outcome | None:
+    """Text a step could not use: a detail for another step ("vendredi", "avec le Dr
+    Benali"), or a question — answered, then the step is asked again."""
+    if state.flow == booking.FLOW:
+        absorbed = booking.absorb_details(ctx, state)
+        if absorbed is not None:
+            return absorbed
+    replies = menu.answer_interjection(ctx)
+    if replies:
+        return Outcome(state, replies, prompt=True)
+    return None
 
 
 def _reprompt(ctx: TurnContext, state: State, count: int) -> list[Reply]:

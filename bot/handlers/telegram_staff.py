@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import structlog
 from telegram import Bot, Message, Update
@@ -43,12 +44,15 @@ class StaffDesk:
         clinic: Callable[[], ClinicConfig],
         clock: Clock,
         delivery: Delivery,
+        faq_file: Path | None = None,
     ) -> None:
         self.bot = bot
         self.database = database
         self.clinic = clinic
         self.clock = clock
         self.delivery = delivery
+        #: Where `/faqadd` writes a patient's wording (None: not offered).
+        self.faq_file = faq_file
 
     def is_staff_update(self, update: Update) -> bool:
         """An update from the staff group, or a staff member's command in private."""
@@ -96,6 +100,7 @@ class StaffDesk:
                     staff_name=user.first_name if user else "",
                     now=now,
                     language=clinic.clinic.default_language,
+                    faq_file=self.faq_file,
                 )
                 replies = self._as_staff(uow, clinic, ctx, update, thread)
             outgoing = self._enqueue(uow, update, chat.id, thread, replies)

@@ -434,7 +434,7 @@ def test_nothing_is_done_before_the_patient_agrees_to_the_privacy_notice(
     assert zoe.sees("Avant de commencer") and zoe.sees("effacés au bout de 90 jours")
     assert not zoe.sees("Avec qui"), "nothing is processed before agreeing"
     assert zoe.sees("centre-lumiere.example/confidentialite")
-    assert [c.label for c in zoe.choices] == ["✅ J'accepte", "Non merci"]
+    assert [c.label for c in zoe.choices] == ["✅ J'accepte", "Non merci", "English"]
     zoe.presses("Non merci")
     assert zoe.sees("Sans votre accord")
     zoe.says("mes rendez-vous")

@@ -1,0 +1,141 @@
+"""The rules' understanding: a patient's message at the menu, turned into commands.
+
+One of the two implementations of understanding (:mod:`common.commands`); the
+other is the LLM's. Offline, no network, a few milliseconds. In order:
+
+1. a manipulation ("ignore your instructions", other patients' data) → ``Refuse``;
+2. small talk (hello, thanks, help, a person, the language) → ``SmallTalk`` — unless a
+   longer question only looks like it ("does anyone there speak English?");
+3. "yes" / "I'll be there" → ``Confirm`` (to a reminder), then whatever else it says;
+4. a medical question → ``AskQuestion`` alone: the knowledge hands it to the team, and
+   it can never start a booking;
+5. an action the message clearly asks for ("je voudrais annuler mon rdv", "book me
+   with Dr Benali on Friday") → ``StartFlow`` with its details as ``SetSlot``;
+6. anything else → ``AskQuestion`` first, then the action it hints at, if any: "comment
+   annuler ?" or "what if I'm late for my appointment?" are questions about the rules.
+
+Safety triage has run before (in the engine).
+"""
+
+from __future__ import annotations
+
+from bot import nlu
+from bot.flows.base import TurnContext
+from common.commands import (
+    AskQuestion,
+    Command,
+    Confirm,
+    Flow,
+    Refuse,
+    SetSlot,
+    Slot,
+    SmallTalk,
+    StartFlow,
+    Understanding,
+)
+from common.commands import Chat as ChatKind
+from faq.manipulation import is_manipulation
+from faq.medical import is_medical_question
+
+#: Intents that are small talk, and their kind.
+CHAT_OF: dict[nlu.Intent, ChatKind] = {
+    nlu.Intent.HUMAN: "human",
+    nlu.Intent.HELP: "help",
+    nlu.Intent.LANGUAGE: "language",
+    nlu.Intent.GREETING: "greeting",
+    nlu.Intent.MENU: "menu",
+    nlu.Intent.THANKS: "thanks",
+}
+#: Intents that name a flow.
+ACTION_OF: dict[nlu.Intent, Flow] = {
+    nlu.Intent.BOOK: "book",
+    nlu.Intent.MY_APPOINTMENTS: "list",
+    nlu.Intent.CANCEL: "cancel",
+    nlu.Intent.RESCHEDULE: "move",
+}
+#: A question with more content words than this is more than small talk ("can I talk to
+#: someone?" is small talk; "does anyone there speak English?" is a question for the FAQ).
+SMALL_TALK_WORDS = 2
+#: At most this many content words beside a service's name make a bare booking request.
+SERVICE_ONLY_WORDS = 4
+
+
+def understand(ctx: TurnContext) -> Understanding:
+    """The commands a message at the menu asks for (see the module's docstring)."""
+    text = ctx.text
+    if is_manipulation(text):
+        return Understanding((Refuse(),))
+    reading = nlu.read(text)
+    chat = CHAT_OF.get(reading.intent)
+    if chat is not None and not _asks_more(text, reading):
+        return Understanding((SmallTalk(chat),))
+    lead: tuple[Command, ...] = (Confirm(),) if nlu.confirms_coming(text, reading) else ()
+    if is_medical_question(text):
+        return Understanding((*lead, AskQuestion()))
+    if chat is not None:
+        return Understanding((*lead, AskQuestion(), SmallTalk(chat)))
+    action = _action_named(ctx, reading)
+    if action is None:
+        return Understanding((*lead, AskQuestion()))
+    slots = tuple(SetSlot(name, value) for name, value in slots_of(ctx).items())
+    if _clearly_asks(ctx, reading, action):
+        return Understanding((*lead, StartFlow(action), *slots))
+    return Understanding((*lead, AskQuestion(), StartFlow(action), *slots))
+
+
+def slots_of(ctx: TurnContext) -> dict[Slot, str]:
+    """The booking details a message names: a service, a practitioner, a day or time."""
+    slots: dict[Slot, str] = {}
+    service = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
+    if service:
+        slots["service"] = service
+    practitioner = nlu.match_practitioner(ctx.text, ctx.clinic)
+    if practitioner:
+        slots["practitioner"] = practitioner
+    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
+    if when is not None:
+        slots["when"] = ctx.text  # read again where it is applied, with the same rules
+    return slots
+
+
+def _asks_more(text: str, reading: nlu.Reading) -> bool:
+    """Whether a message the small-talk rules caught is really a question for the FAQ."""
+    return reading.question and nlu.content_words(text) > SMALL_TALK_WORDS
+
+
+def _action_named(ctx: TurnContext, reading: nlu.Reading) -> Flow | None:
+    """The flow a message points at: its intent's, or booking when it names a service."""
+    action = ACTION_OF.get(reading.intent)
+    if action is None and reading.intent is nlu.Intent.UNKNOWN:
+        named = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
+        action = "book" if named and not reading.question else None
+    return action
+
+
+def _clearly_asks(ctx: TurnContext, reading: nlu.Reading, action: Flow) -> bool:
+    """Whether a message asks for the action itself rather than about it.
+
+    "Je voudrais annuler mon rdv" asks for it; "comment annuler ?" and "what if I'm
+    late for my appointment?" ask about the rules, and "I need a doctor's note" names
+    a doctor, not an appointment: those go to the knowledge first.
+    """
+    if reading.procedure:
+        return False
+    if reading.question and not reading.request:
+        return action == "book" and _names_day(ctx)
+    if action != "book":
+        return True
+    named = nlu.match_practitioner(ctx.text, ctx.clinic) is not None
+    return reading.names_appointment or named or _names_day(ctx) or _names_service_only(ctx)
+
+
+def _names_day(ctx: TurnContext) -> bool:
+    """A day or a clock time ("demain", "mardi 15h"): what one says when one wants a slot."""
+    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
+    return when is not None and (when.day is not None or when.at is not None)
+
+
+def _names_service_only(ctx: TurnContext) -> bool:
+    """ "Une prise de sang" — a service named and little else: a booking request."""
+    named = nlu.match_service(ctx.text, ctx.clinic, ctx.language) is not None
+    return named and nlu.content_words(ctx.text) <= SERVICE_ONLY_WORDS

@@ -1,0 +1,1 @@
+"""The bottom layer: vocabulary every other package may use; it imports nothing of ours."""
