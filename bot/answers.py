@@ -9,6 +9,7 @@ goes out in a second, short transaction.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -19,9 +20,13 @@ from bot.settings import Settings
 from clinic.config import ClinicConfig
 from clinic.loader import ConfigError
 from faq.answerer import Answer, QuestionPipeline, Reason
+from faq.llm_result import TURN_LLM_SECONDS
 from faq.loader import load_faq_file
 from faq.retrieval import FaqIndex
 from faq.triage import Emergency, emergency_reply, triage
+
+if TYPE_CHECKING:
+    from faq.llm_understanding import LlmUnderstanding
 
 log = structlog.get_logger("carebot.answers")
 
@@ -52,17 +57,20 @@ class Knowledge:
         self.settings = settings
         self.path: Path = settings.faq_file
         self.entries = 0
-        self.pipeline = self._build(clinic)
+        self.pipeline, self.understanding = self._build(clinic)
 
-    def _build(self, clinic: ClinicConfig) -> QuestionPipeline:
+    def _build(self, clinic: ClinicConfig) -> tuple[QuestionPipeline, LlmUnderstanding | None]:
         faq = load_faq_file(self.path, clinic.clinic.languages)
         self.entries = len(faq.entries)
-        llm = None
+        llm, understanding = None, None
         if self.settings.anthropic_api_key is not None:
-            from faq.llm import make_answerer  # the SDK is loaded only when it is used
+            # The SDK is loaded only when it is used.
+            from faq.llm import make_answerer
+            from faq.llm_understanding import make_understanding
 
             llm = make_answerer(self.settings, faq, clinic)
-        return QuestionPipeline(FaqIndex.build(faq, clinic), llm)
+            understanding = make_understanding(self.settings, clinic)
+        return QuestionPipeline(FaqIndex.build(faq, clinic), llm), understanding
 
     @property
     def llm_enabled(self) -> bool:
@@ -72,19 +80,21 @@ class Knowledge:
     def reload(self, clinic: ClinicConfig) -> list[str]:
         """Re-read faq.yaml (and the clinic facts); keep the old one if it is invalid."""
         try:
-            pipeline = self._build(clinic)
+            pipeline, understanding = self._build(clinic)
         except ConfigError as error:
             log.warning("faq.reload_refused", problems=len(error.problems))
             return [str(problem) for problem in error.problems]
         self.close()
-        self.pipeline = pipeline
+        self.pipeline, self.understanding = pipeline, understanding
         log.info("faq.reloaded", entries=self.entries)
         return []
 
     def close(self) -> None:
-        """Release the LLM client."""
+        """Release the LLM clients."""
         if self.pipeline.llm is not None:
             self.pipeline.llm.close()
+        if self.understanding is not None:
+            self.understanding.close()
 
     def answer_locally(self, ctx: TurnContext) -> list[Reply] | None:
         """A medical question's handoff, the FAQ's sure answer, or the entries it may be about
@@ -135,9 +145,14 @@ class Knowledge:
         ctx.events.append("question.to_llm")
         return True
 
-    def answer_after_commit(self, ctx: TurnContext, question: str) -> list[Reply]:
-        """Ask the LLM (slow, outside any transaction) and turn its answer into replies."""
-        answer = self.pipeline.answer_with_llm(question, ctx.language)
+    def answer_after_commit(
+        self, ctx: TurnContext, question: str, spent: float = 0.0
+    ) -> list[Reply]:
+        """Ask the LLM (slow, outside any transaction) and turn its answer into replies;
+        ``spent`` is what the turn already gave the LLM (to understand the message): the
+        whole turn stays within one LLM budget, which a clean stop waits for."""
+        budget = TURN_LLM_SECONDS - spent
+        answer = self.pipeline.answer_with_llm(question, ctx.language, budget)
         return replies_for(ctx, answer) or [passed_on(ctx)]
 
 

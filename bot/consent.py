@@ -119,7 +119,11 @@ class Agreed:
 
 def has_consented(uow: UnitOfWork, ctx: TurnContext, cache: ConsentCache) -> bool:
     """Whether the patient agreed to the clinic's current notice."""
-    patient_id, version = ctx.patient.id or 0, ctx.clinic.privacy.notice_version
+    return agreed_to(uow, ctx.patient.id or 0, ctx.clinic.privacy.notice_version, cache)
+
+
+def agreed_to(uow: UnitOfWork, patient_id: int, version: str, cache: ConsentCache) -> bool:
+    """Whether a patient agreed to this notice version (the cache spares a query)."""
     if cache.knows(patient_id, version):
         return True
     record = uow.consents.current(patient_id)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from bot.answers import Knowledge, emergency_in, emergency_replies
-from bot.consent import Agreed, ConsentCache, consent_gate
+from bot.consent import Agreed, ConsentCache, agreed_to, consent_gate
 from bot.desk import Desk
 from bot.flows.base import IDLE, Outcome, State, TurnContext
 from bot.flows.menu import welcome
@@ -27,6 +27,8 @@ from bot.i18n import Translator, catalogue, pick_language
 from bot.messages import Inbound, InboundKind, Reply
 from bot.metrics import TURN_SECONDS, TURNS
 from clinic.config import ClinicConfig
+from common.commands import Understanding
+from faq.triage import Emergency
 from scheduler.alerts import alert_staff
 from storage.db import Database, UnitOfWork
 from storage.models import Conversation, Patient
@@ -35,8 +37,9 @@ log = structlog.get_logger("carebot.engine")
 
 Clock = Callable[[], datetime]
 
-#: Text longer than this is read only in part: no patient types a novel to book.
-MAX_TEXT = 1000
+#: The whole message is read up to Telegram's limit (WhatsApp allows more): a request or a
+#: red flag may come after a long story. Beyond it, the rest is cut.
+MAX_TEXT = 4096
 #: Replies are sent by the channel right after the turn; the outbox dispatcher
 #: only takes them over if that did not happen within this delay (a crash).
 DIRECT_SEND_GRACE = timedelta(seconds=30)
@@ -45,6 +48,17 @@ DIRECT_SEND_GRACE = timedelta(seconds=30)
 def system_clock() -> datetime:
     """The current time, in UTC."""
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _LlmReading:
+    """The LLM's understanding of a message and the step it was read at."""
+
+    flow: str
+    step: str
+    understood: Understanding | None  # None: slow or unsure, the rules decide
+    #: How long the model took: the answer, if one is asked, gets what is left.
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -87,13 +101,14 @@ class Engine:
         """Process one inbound message; return the replies to send (none for a duplicate)."""
         started = time.perf_counter()
         inbound = _sanitized(inbound)
+        reading = self._llm_reading(inbound)  # slow: before any transaction holds a lock
         now = self.clock()
         try:
             with self.database.unit_of_work() as uow:
                 if not uow.inbound.claim(inbound.channel, inbound.message_id, now):
                     log.info("turn.duplicate", channel=inbound.channel)
                     return []
-                outgoing, ctx, conversation_id = self._turn(uow, inbound, now, started)
+                outgoing, ctx, conversation_id = self._turn(uow, inbound, now, started, reading)
                 uow.commit()
         except Exception:
             log.exception("turn.failed", channel=inbound.channel)
@@ -102,19 +117,20 @@ class Engine:
         TURNS.labels(inbound.channel, "ok").inc()
         TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
         if ctx.pending_question and self.knowledge is not None:
-            outgoing += self._answer_after_commit(ctx, inbound, conversation_id)
+            spent = reading.seconds if reading is not None else 0.0
+            outgoing += self._answer_after_commit(ctx, inbound, conversation_id, spent)
         if self.observer is not None:
             self.observer(ctx)
         return outgoing
 
     def _answer_after_commit(
-        self, ctx: TurnContext, inbound: Inbound, conversation_id: int
+        self, ctx: TurnContext, inbound: Inbound, conversation_id: int, spent: float = 0.0
     ) -> list[Outgoing]:
         """The LLM's answer, asked with no transaction open, sent in a second one."""
         assert self.knowledge is not None and ctx.pending_question is not None
         ctx.events.clear()
         try:
-            replies = self.knowledge.answer_after_commit(ctx, ctx.pending_question)
+            replies = self.knowledge.answer_after_commit(ctx, ctx.pending_question, spent)
             now = self.clock()
             with self.database.unit_of_work() as uow:
                 conversation = uow.conversations.get(conversation_id)
@@ -133,8 +149,35 @@ class Engine:
             log.exception("turn.llm_phase_failed", conversation=conversation_id)
             return []
 
+    def _llm_reading(self, inbound: Inbound) -> _LlmReading | None:
+        """The LLM's commands for a consented patient's text at the menu, with the step they
+        were read at and the time it took; None when the model was not asked."""
+        understanding = self.knowledge.understanding if self.knowledge else None
+        text = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
+        if understanding is None or not text or text.startswith("/"):
+            return None
+        version = self.clinic().privacy.notice_version
+        with self.database.unit_of_work(read_only=True) as uow:
+            conversation = uow.conversations.peek(inbound.channel, inbound.sender_id)
+            patient = uow.patients.by_identity(inbound.channel, inbound.sender_id)
+            if conversation is None or patient is None or conversation.handoff:
+                return None  # new, or a person holds it: nothing for the model
+            if not agreed_to(uow, patient.id or 0, version, self.consents):
+                return None  # nothing goes anywhere before consent
+            flow, step, language = conversation.flow, conversation.step, conversation.language
+        if flow != "menu":
+            return None  # inside a flow the steps read names, phones, times: not for the model
+        started = time.monotonic()
+        read = understanding.understand(text, flow=flow, step=step, language=language)
+        return _LlmReading(flow, step, read, time.monotonic() - started)
+
     def _turn(
-        self, uow: UnitOfWork, inbound: Inbound, now: datetime, started: float
+        self,
+        uow: UnitOfWork,
+        inbound: Inbound,
+        now: datetime,
+        started: float,
+        reading: _LlmReading | None = None,
     ) -> tuple[list[Outgoing], TurnContext, int]:
         clinic = self.clinic()
         default = pick_language(
@@ -159,14 +202,19 @@ class Engine:
             if first_contact
             else State(conversation.flow, conversation.step, conversation.data)
         )
-        emergency = emergency_in(ctx.text)
+        if reading is not None and (reading.flow, reading.step) == (state.flow, state.step):
+            ctx.llm_understanding = reading.understood  # read at this very step
+        emergency = emergency_in(ctx.text) or _urgent_for_the_llm(ctx.llm_understanding)
         held = uow.handoffs.open_for(conversation.id or 0) if conversation.handoff else None
         answered_by_flows = False
         if emergency is not None:
+            # A sure one hands the chat to a person; an unsure one only tells the staff.
+            event = "emergency" if emergency.certain else "emergency.possible"
+            ctx.events.append(f"{event}:{emergency.kind}")
+            self._alert_emergency(uow, clinic, conversation, emergency.kind, inbound, now)
+        if emergency is not None and emergency.certain:
             # Before any flow, any LLM, any consent: the numbers at once, the staff told.
             outcome, replies = Outcome(state if held else IDLE), emergency_replies(ctx, emergency)
-            ctx.events.append(f"emergency:{emergency.kind}")
-            self._alert_emergency(uow, clinic, conversation, emergency.kind, inbound, now)
         elif held is not None:
             # A person holds the conversation: no automatic answer, the message goes to them.
             outcome, replies = Outcome(state), []
@@ -180,6 +228,10 @@ class Engine:
                 answered_by_flows = True
             else:
                 outcome, replies = gate
+        if emergency is not None and not emergency.certain:
+            # Unsure (a past event? the model's doubt?): the numbers first, and the
+            # request is still answered — never dropped.
+            replies = [*emergency_replies(ctx, emergency), *replies]
         if held is not None:
             relay_to_staff(uow, clinic, held, _as_relayed(inbound), now, key=inbound.message_id)
         else:
@@ -347,6 +399,14 @@ class Engine:
         with self.database.unit_of_work() as uow:
             uow.outbox.mark_sent(outgoing.outbox_id, provider_message_id, self.clock())
             uow.commit()
+
+
+def _urgent_for_the_llm(understood: Understanding | None) -> Emergency | None:
+    """The LLM saw a possible emergency the rules did not: an unsure one (numbers given, the
+    request still answered). The rules' flags never depend on the model."""
+    if understood is None or not understood.urgent:
+        return None
+    return Emergency("urgent", "llm", certain=False)
 
 
 def _as_relayed(inbound: Inbound) -> str:

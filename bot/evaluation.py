@@ -333,7 +333,7 @@ class Player:
 
 def _note_event(seen: Seen, event: str) -> None:
     name, _, detail = event.partition(":")
-    if name == "emergency":
+    if name in ("emergency", "emergency.possible"):
         seen.emergency = seen.emergency or detail or "emergency"
     elif name == "question.answered":
         entry = detail.partition(":")[2]  # "faq:parking" (the audited event has no id)

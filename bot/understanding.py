@@ -14,7 +14,9 @@ other is the LLM's. Offline, no network, a few milliseconds. In order:
 6. anything else → ``AskQuestion`` first, then the action it hints at, if any: "comment
    annuler ?" or "what if I'm late for my appointment?" are questions about the rules.
 
-Safety triage has run before (in the engine).
+Safety triage has run before (in the engine). When the LLM is on, its reading of the
+message (asked before the turn) replaces these commands, checked by the same rules
+(:func:`reconcile`).
 """
 
 from __future__ import annotations
@@ -81,6 +83,19 @@ def understand(ctx: TurnContext) -> Understanding:
     if _clearly_asks(ctx, reading, action):
         return Understanding((*lead, StartFlow(action), *slots))
     return Understanding((*lead, AskQuestion(), StartFlow(action), *slots))
+
+
+def reconcile(ctx: TurnContext, rules: Understanding) -> Understanding:
+    """The LLM's commands when it read the message, checked by the rules: a manipulation is
+    refused and a medical question goes to the team whatever the model says, and only the
+    rules may opt a patient out of messages ("stop" is too costly to guess)."""
+    llm = ctx.llm_understanding
+    if llm is None or not llm.commands:
+        return rules
+    if isinstance(rules.first(Refuse), Refuse) or is_medical_question(ctx.text):
+        return rules
+    kept = tuple(c for c in llm.commands if not (isinstance(c, SmallTalk) and c.kind == "stop"))
+    return Understanding(kept, llm.urgent, llm.source) if kept else rules
 
 
 def slots_of(ctx: TurnContext) -> dict[Slot, str]:

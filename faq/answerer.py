@@ -83,13 +83,16 @@ class QuestionPipeline:
             return Answer("faq", match.answer_text, (match.entry_id,), Reason.RETRIEVAL)
         return None
 
-    def answer_with_llm(self, text: str, language: str) -> Answer:
-        """Steps 3 and 4 (slow, over the network): the LLM's grounded answer, or a person."""
+    def answer_with_llm(self, text: str, language: str, budget: float | None = None) -> Answer:
+        """Steps 3 and 4 (slow, over the network): the LLM's grounded answer, or a person;
+        ``budget`` caps the seconds the LLM may take."""
         if self.llm is None:
             return handoff(Reason.NOT_COVERED)
-        outcome = self.llm.ask(text, language)
+        outcome = self.llm.ask(text, language, budget)
         if outcome is LlmFailure.UNAVAILABLE:
             return handoff(Reason.LLM_UNAVAILABLE)
+        if outcome is LlmFailure.MEDICAL:
+            return handoff(Reason.MEDICAL)  # the patient is told it is for the team
         if isinstance(outcome, LlmFailure):
             return handoff(Reason.LLM_UNSURE)
         if outcome.needs_human:

@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+#: The LLM's whole time in one turn (understanding the message, then answering it): it
+#: must fit in the drain of a clean stop (bot.runner), so a question asked just before
+#: SIGTERM is still answered.
+TURN_LLM_SECONDS = 7.0
+
 
 @dataclass(frozen=True)
 class LlmResult:
@@ -22,4 +27,5 @@ class LlmFailure(StrEnum):
     UNAVAILABLE = "unavailable"  # no client, an API error, or a timeout
     MALFORMED = "malformed"  # no ``answer`` tool call, or one with wrong fields
     UNCITED = "uncited"  # cites no known entry: not grounded
-    UNGROUNDED = "ungrounded"  # a number that is in none of the clinic's texts
+    UNGROUNDED = "ungrounded"  # a number (with its unit) that is in none of the cited entries
+    MEDICAL = "medical"  # medical advice or reassurance in the answer: for the team

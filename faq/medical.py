@@ -23,7 +23,7 @@ import re
 
 from bot.nlu import normalize
 
-MAX_CHARS = 600
+MAX_CHARS = 4096  # the whole message (Telegram's limit): the question may come last
 
 _MEDICINES = re.compile(
     r"\b(?:medicaments?|medocs?|cachets?|comprimes?|gelules?|sirops?|antibiotiques?|doliprane|"

@@ -27,6 +27,7 @@ than a handoff.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -150,6 +151,7 @@ class FaqIndex:
 
     def search(self, text: str, language: str, limit: int = 5) -> list[Match]:
         """The entries that best fit a question, best first (possibly none)."""
+        text = question_part(text)
         query = [term for term in self._mender.terms(text) if term not in self._neutral]
         if not query:
             return []
@@ -212,6 +214,23 @@ class FaqIndex:
         floor = max(SUGGEST_MIN_SCORE, SUGGEST_WITHIN * found[0].score)
         kept = [m for m in found if m.score >= floor and m.coverage >= SUGGEST_MIN_COVERAGE]
         return kept[:SUGGESTIONS]
+
+
+#: A message longer than this is searched by its question, not its whole story.
+LONG_MESSAGE = 300
+_SENTENCES = re.compile(r"[^.!?\n]*\?|[^.!?\n]+[.!\n]?")
+
+
+def question_part(text: str) -> str:
+    """What to search in a long message: its sentences that ask ("…?"), else its end.
+
+    "Bonjour, ma voisine m'a parlé de vous… Où se garer ?" is about parking: the story
+    before it would only dilute the question's terms.
+    """
+    if len(text) <= LONG_MESSAGE:
+        return text
+    asked = [s.strip() for s in _SENTENCES.findall(text) if s.strip().endswith("?")]
+    return " ".join(asked)[-LONG_MESSAGE:] if asked else text[-LONG_MESSAGE:]
 
 
 def _clinic_words(clinic: ClinicConfig) -> list[str]:

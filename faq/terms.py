@@ -29,8 +29,8 @@ from rapidfuzz.distance import OSA
 
 from bot.nlu import normalize
 
-#: Cut longer messages: questions are short, and it bounds the work per message.
-MAX_CHARS = 300
+#: The whole message, up to Telegram's limit: after a long story the question comes last.
+MAX_CHARS = 4096
 
 # fmt: off
 #: Words that tell nothing about what is asked: FR/EN function words, politeness, the

@@ -608,6 +608,13 @@ class ConversationRepository:
         )
         return self.session.exec(statement).one()
 
+    def peek(self, channel: str, external_id: str) -> Conversation | None:
+        """The chat's conversation as it is now, if any (not locked: a read before a turn)."""
+        statement = select(Conversation).where(
+            Conversation.channel == channel, Conversation.external_id == external_id
+        )
+        return self.session.exec(statement).first()
+
     def last_inbound_at(self, channel: str, external_id: str) -> datetime | None:
         """When the chat last had a turn (the patient's last message), if ever."""
         statement = select(Conversation.updated_at).where(

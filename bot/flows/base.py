@@ -16,6 +16,7 @@ from bot.desk import Desk
 from bot.i18n import Translator
 from bot.messages import Choice, Inbound, InboundKind, Reply
 from clinic.config import ClinicConfig
+from common.commands import Understanding
 from storage.models import Patient
 
 
@@ -71,6 +72,8 @@ class TurnContext:
     understood: list[str] = field(default_factory=list)
     #: A question only the LLM can answer: asked after the turn commits.
     pending_question: str | None = None
+    #: The LLM's reading of the message (asked before the turn, when it is on).
+    llm_understanding: Understanding | None = None
 
     def switch_language(self, language: str) -> None:
         """Speak another language from this reply on."""

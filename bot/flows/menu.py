@@ -71,7 +71,7 @@ def handle_idle(ctx: TurnContext, state: State) -> Outcome:
 
 def route_free_text(ctx: TurnContext) -> Outcome:
     """What a patient typed at the menu: understood as commands, then carried out."""
-    return carry_out(ctx, understanding.understand(ctx))
+    return carry_out(ctx, understanding.reconcile(ctx, understanding.understand(ctx)))
 
 
 def carry_out(ctx: TurnContext, understood: Understanding) -> Outcome:

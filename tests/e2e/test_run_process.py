@@ -563,11 +563,13 @@ def test_a_stop_while_the_llm_thinks_still_answers_the_question(
     answered: bool,
 ) -> None:
     """SIGTERM while the Anthropic API is still working on a patient's question. The LLM's
-    whole budget (7.5 s) fits in the drain (8 s): the patient gets the model's answer, or,
-    when the model is slower than that, the usual "a person will answer" — either way
-    carebot exits cleanly within 10 s with no turn cut short."""
+    whole budget in a turn (7 s: understanding the message, then answering it) fits in
+    the drain (8 s): the patient gets the model's answer, or, when the model is slower
+    than that, the usual "a person will answer" — either way carebot exits cleanly within
+    10 s with no turn cut short."""
     with running_fake_anthropic() as llm:
         llm.delay = thinking
+        llm.understand_with({"type": "ask_question"})  # first the model reads the message
         llm.answer_with(CHARGER_REPLY, ["parking"])
         env = polling(
             fake, tmp_path, ANTHROPIC_API_KEY=llm.api_key, ANTHROPIC_BASE_URL=llm.base_url

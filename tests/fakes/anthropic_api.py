@@ -141,6 +141,11 @@ class FakeAnthropic:
         tool_input = {"answer": answer, "faq_ids": faq_ids, "needs_human": needs_human}
         self.reply_with_content([_tool_use(tool_input)])
 
+    def understand_with(self, *commands: JsonDict, urgent: bool = False) -> None:
+        """Queue a reply: a forced ``understand`` tool call with these commands."""
+        tool_input = {"urgent": urgent, "commands": list(commands)}
+        self.reply_with_content([_tool_use(tool_input, "understand")])
+
     def reply_with_content(self, content: list[JsonDict], stop_reason: str = "tool_use") -> None:
         """Queue a reply with any content blocks (a text block, a malformed tool call…)."""
         with self._lock:
@@ -360,11 +365,11 @@ def _user_question(body: JsonDict) -> tuple[str, str]:
     return (inner.group(1) if inner else text), (language.group(1) if language else "fr")
 
 
-def _tool_use(tool_input: JsonDict) -> JsonDict:
+def _tool_use(tool_input: JsonDict, name: str = "answer") -> JsonDict:
     return {
         "type": "tool_use",
         "id": f"toolu_{uuid.uuid4().hex[:24]}",
-        "name": "answer",
+        "name": name,
         "input": tool_input,
     }
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 import anthropic
@@ -13,9 +14,12 @@ from structlog.testing import capture_logs
 
 from bot.settings import Settings
 from clinic.loader import load_clinic_file
+from faq.answerer import Answer, QuestionPipeline, Reason
+from faq.knowledge import KnowledgeEntry, build_knowledge
 from faq.llm import LlmAnswerer, make_answerer
 from faq.llm_result import LlmFailure, LlmResult
 from faq.loader import load_faq_file
+from faq.retrieval import FaqIndex
 from tests.fakes.anthropic_api import FAKE_API_KEY, FakeAnthropic, running_fake_anthropic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +46,21 @@ def answerer_for(fake: FakeAnthropic) -> Iterator[MakeAnswerer]:
     closes their connections after the test."""
     made: list[LlmAnswerer] = []
 
-    def make(*, timeout: float = 5.0, budget: float = 10.0, key: str = FAKE_API_KEY) -> LlmAnswerer:
+    def make(
+        *,
+        timeout: float = 5.0,
+        budget: float = 10.0,
+        key: str = FAKE_API_KEY,
+        knowledge: Sequence[KnowledgeEntry] | None = None,
+    ) -> LlmAnswerer:
         client = anthropic.Anthropic(
             api_key=key, base_url=fake.base_url, timeout=timeout, max_retries=1
         )
-        made.append(LlmAnswerer(client, MODEL, timeout, FAQ, CLINIC, budget_seconds=budget))
-        return made[-1]
+        answerer = LlmAnswerer(
+            client, MODEL, timeout, FAQ, CLINIC, budget_seconds=budget, knowledge=knowledge
+        )
+        made.append(answerer)
+        return answerer
 
     yield make
     for answerer in made:
@@ -145,12 +158,125 @@ def test_an_uncited_answer_is_dropped(
     assert answerer.ask("Je peux venir sans rendez-vous ?", "fr") is LlmFailure.UNCITED, why
 
 
-def test_an_invented_number_is_dropped(fake: FakeAnthropic, answerer_for: MakeAnswerer) -> None:
-    """A phone number or price found in none of the clinic's texts voids the answer."""
-    fake.answer_with("Appelez le 01 23 45 67 89 pour réserver une place.", ["parking"])
+def test_a_number_only_an_uncited_entry_holds_is_dropped(
+    fake: FakeAnthropic, answerer_for: MakeAnswerer
+) -> None:
+    """The clinic's phone is in its texts, but not in the parking entry the answer cites:
+    the answer is dropped; citing an entry that gives the phone, it is sent."""
+    reply = "Appelez l'accueil au 04 78 60 12 34."
+    fake.answer_with(reply, ["parking"])
     assert answerer_for().ask("parking ?", "fr") is LlmFailure.UNGROUNDED
-    fake.answer_with("Appelez l'accueil au 04 78 60 12 34.", ["parking"])
-    assert isinstance(answerer_for().ask("parking ?", "fr"), LlmResult)
+    fake.answer_with(reply, ["accessibility"])
+    assert answerer_for().ask("ascenseur ?", "fr") == LlmResult(reply, ["accessibility"], False)
+
+
+HOURS = "fact:hours"
+PHONE = "fact:phone"
+CLEANING = "fact:service:dental-cleaning"
+
+
+@pytest.mark.parametrize(
+    ("reply", "cited", "grounded"),
+    [
+        # money, with its unit: 45 is the cleaning's minutes, not its price
+        ("Le détartrage coûte 43,38 €.", CLEANING, True),
+        ("A dental cleaning costs €43.38 and takes 45 min.", CLEANING, True),
+        ("Le détartrage coûte 43.38 euros.", CLEANING, True),
+        ("Le détartrage coûte 45 €.", CLEANING, False),
+        ("Le détartrage coûte 43,38 $.", CLEANING, False),
+        ("Le détartrage dure 45 minutes.", CLEANING, True),
+        ("Le détartrage dure 43 minutes.", CLEANING, False),
+        # times of day, however written
+        ("Le samedi, l'accueil ouvre à 9h00 et ferme à 12h30.", HOURS, True),
+        ("On Saturdays the front desk opens at 9 am and closes at 12:30 pm.", HOURS, True),
+        ("En semaine, l'accueil ouvre à 08:00 et ferme à 19:00.", HOURS, True),
+        ("On weekdays we close at 7 pm.", HOURS, True),
+        ("Le samedi, l'accueil ouvre à 10h.", HOURS, False),
+        ("On weekdays we close at 7 am.", HOURS, False),
+        # phones, however written
+        ("Appelez l'accueil au 04 78 60 12 34.", PHONE, True),
+        ("Call the front desk on 04.78.60.12.34.", PHONE, True),
+        ("Call the front desk on +33 (0)4 78 60 12 34.", PHONE, True),
+        ("Appelez l'accueil au 04 78 60 12 35.", PHONE, False),
+        # single digits and spelled-out numbers with a unit
+        ("Comptez 5 minutes à pied depuis la station Garibaldi.", "public-transport", True),
+        ("Comptez cinq minutes à pied depuis la station Garibaldi.", "public-transport", True),
+        ("Comptez 6 minutes à pied depuis la station Garibaldi.", "public-transport", False),
+        ("Comptez 5 heures à pied depuis la station Garibaldi.", "public-transport", False),
+        ("Vous pouvez annuler ici jusqu'à 24 h avant.", "cancel-appointment", True),
+        ("You can cancel here up to 24 hours before.", "cancel-appointment", True),
+        ("Vous pouvez annuler ici jusqu'à 3 jours avant.", "cancel-appointment", False),
+        ("Vous pouvez annuler ici jusqu'à trois jours avant.", "cancel-appointment", False),
+        # bare numbers: "Deux places" grounds a 2
+        ("Le parking a 20 places, dont 2 réservées.", "parking", True),
+        ("Le parking a 30 places.", "parking", False),
+    ],
+)
+def test_every_number_is_in_the_cited_entries_with_its_unit(
+    fake: FakeAnthropic, answerer_for: MakeAnswerer, reply: str, cited: str, grounded: bool
+) -> None:
+    """A price, time, phone or duration the cited entry does not give, in that unit, voids
+    the answer; the same quantity written another way does not."""
+    fake.answer_with(reply, [cited])
+    outcome = answerer_for().ask("Une question ?", "fr")
+    assert outcome == (LlmResult(reply, [cited], False) if grounded else LlmFailure.UNGROUNDED)
+
+
+def test_a_closure_date_must_be_one_the_clinic_gave(
+    fake: FakeAnthropic, answerer_for: MakeAnswerer
+) -> None:
+    """Dates compare by day and month (and year when the answer gives one)."""
+    knowledge = build_knowledge(FAQ, CLINIC, today=date(2026, 12, 1))  # Christmas closure
+    answerer = answerer_for(knowledge=knowledge)
+    fake.answer_with("We are closed from 24 to December 26, 2026.", [HOURS])
+    assert isinstance(answerer.ask("Open at Christmas?", "en"), LlmResult)
+    fake.answer_with("Nous serons fermés le 31/12/2026.", [HOURS])
+    assert answerer.ask("Ouvert à Noël ?", "fr") is LlmFailure.UNGROUNDED
+
+
+@pytest.mark.parametrize(
+    ("reply", "cited"),
+    [
+        ("Prenez 1 g de paracétamol toutes les 6 heures en attendant.", "test-results"),
+        ("Take 2 tablets of ibuprofen before your blood test.", "fact:service:blood-test"),
+        ("Une dose de 500 mg suffit pour un adulte.", "fact:service:vaccination"),
+        ("Ce n'est rien de grave, pas besoin de consulter.", "test-results"),
+        ("C'est normal d'avoir un peu de fièvre après un vaccin.", "fact:service:vaccination"),
+        ("Pas d'inquiétude : vos résultats arrivent par le laboratoire.", "test-results"),
+        ("It's nothing to worry about, you don't need to see a doctor.", "masks"),
+    ],
+    ids=["dose-fr", "tablets-en", "mg", "rien-de-grave", "c-est-normal", "pas-d-inquietude", "en"],
+)
+def test_medical_advice_or_reassurance_in_the_answer_is_dropped(
+    fake: FakeAnthropic, answerer_for: MakeAnswerer, reply: str, cited: str
+) -> None:
+    """A dose, an instruction to take a medicine or a reassurance is never sent, even
+    citing a real entry."""
+    fake.answer_with(reply, [cited])
+    assert answerer_for().ask("Une question ?", "fr") is LlmFailure.MEDICAL
+
+
+def test_the_staffs_own_words_about_symptoms_pass(
+    fake: FakeAnthropic, answerer_for: MakeAnswerer
+) -> None:
+    """The masks entry speaks of a cough and a fever: copied from it, the answer is sent."""
+    masks_fr = FAQ.entry("masks").answer.fr or ""
+    fake.answer_with(masks_fr, ["masks"])
+    assert answerer_for().ask("Faut-il un masque ?", "fr") == LlmResult(masks_fr, ["masks"], False)
+
+
+def test_a_reassuring_answer_becomes_a_handoff(fake: FakeAnthropic) -> None:
+    """Through the question pipeline: a symptom the question rules missed reaches the LLM,
+    whose reassuring answer is dropped; the question goes to the team as a medical one
+    (the patient is told so), nothing is sent."""
+    client = anthropic.Anthropic(api_key=FAKE_API_KEY, base_url=fake.base_url, max_retries=0)
+    llm = LlmAnswerer(client, MODEL, 5.0, FAQ, CLINIC)
+    pipeline = QuestionPipeline(FaqIndex.build(FAQ, CLINIC), llm)
+    fake.answer_with("Rien de grave, ça va passer tout seul.", ["test-results"])
+    answer = pipeline.answer("J'ai des plaques bizarres sur le bras depuis hier soir", "fr")
+    llm.close()
+    assert len(fake.requests) == 1
+    assert answer == Answer("handoff", None, (), Reason.MEDICAL)
 
 
 def test_a_reply_without_the_tool_call_is_dropped(

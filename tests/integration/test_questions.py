@@ -113,8 +113,10 @@ def test_a_medical_question_is_never_answered_by_the_bot(engine: Engine) -> None
 def test_the_llm_answers_what_the_faq_does_not_after_the_turn_commits(
     llm_engine: Engine, fake: FakeAnthropic
 ) -> None:
-    """Not in the FAQ: the LLM's grounded answer arrives, and the request it got carries
-    the masked question but no name, phone number or chat id."""
+    """Not in the FAQ: the LLM's grounded answer arrives, and the requests it got (to
+    understand the message, then to answer it) carry the masked question but no name,
+    phone number or chat id."""
+    fake.understand_with({"type": "ask_question"})  # the model reads it as a question
     fake.answer_with("Oui, une borne de recharge se trouve au parking.", ["parking"])
     alice = ScriptedPatient(llm_engine, "tg-555123")
     alice.says("/start")
@@ -123,9 +125,10 @@ def test_the_llm_answers_what_the_faq_does_not_after_the_turn_commits(
         "y a-t-il une borne pour recharger ma voiture électrique ?"
     )
     assert alice.sees("borne de recharge")
-    [request] = fake.requests
-    for secret in ("Alice Martin", "06 12 34 56 78", "0612345678", "tg-555123"):
-        assert secret not in request.text
+    assert len(fake.requests) == 2, "one to understand the message, one to answer it"
+    for request in fake.requests:
+        for secret in ("Alice Martin", "06 12 34 56 78", "0612345678", "tg-555123"):
+            assert secret not in request.text
 
 
 def test_when_the_llm_is_down_the_patient_still_gets_an_answer_within_ten_seconds(

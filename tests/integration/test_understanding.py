@@ -231,3 +231,11 @@ def test_the_whole_message_is_read(engine: Engine) -> None:
     alice = patient(engine, "alice")
     alice.says(story + "Je voudrais annuler mon rendez-vous.")
     assert alice.sees("Vous n'avez aucun rendez-vous à venir")
+
+
+def test_a_question_after_a_long_story_is_answered(engine: Engine) -> None:
+    """3,000 characters of context, then "où se garer ?": the parking answer."""
+    story = "Bonjour, ma voisine m'a parlé de votre équipe et je vous en remercie. " * 45
+    alice = patient(engine, "alice")
+    alice.says(story + "Où est-ce que je peux me garer ?")
+    assert alice.sees("parking gratuit")
