@@ -11,8 +11,9 @@ other is the LLM's. Offline, no network, a few milliseconds. In order:
    it can never start a booking;
 5. an action the message clearly asks for ("je voudrais annuler mon rdv", "book me
    with Dr Benali on Friday") → ``StartFlow`` with its details as ``SetSlot``;
-6. anything else → ``AskQuestion`` first, then the action it hints at, if any: "comment
-   annuler ?" or "what if I'm late for my appointment?" are questions about the rules.
+6. anything else → ``AskQuestion`` first, then — for a statement, not a question — the
+   action it hints at: "comment annuler ?" or "what if I'm late for my appointment?" are
+   questions about the rules, answered or passed to a person, never a flow.
 
 Safety triage has run before (in the engine). When the LLM is on, its reading of the
 message (asked before the turn) replaces these commands, checked by the same rules
@@ -82,6 +83,10 @@ def understand(ctx: TurnContext) -> Understanding:
     slots = tuple(SetSlot(name, value) for name, value in slots_of(ctx).items())
     if _clearly_asks(ctx, reading, action):
         return Understanding((*lead, StartFlow(action), *slots))
+    if reading.question:
+        # A question the knowledge cannot answer goes to a person (the reply's menu offers
+        # the flow in one tap): starting a flow nobody asked for answers nothing.
+        return Understanding((*lead, AskQuestion()))
     return Understanding((*lead, AskQuestion(), StartFlow(action), *slots))
 
 

@@ -54,17 +54,17 @@ ANSWER_WEIGHT = 0.5
 FACT_WEIGHT = 0.95
 
 #: A confident answer scores at least this…
-MIN_SCORE = 0.6
+MIN_SCORE = 0.55
 #: …explains at least this share of the question (IDF-weighted)…
 MIN_COVERAGE = 0.6
 #: …and leads the next entry by at least this much.
 MIN_MARGIN = 0.06
 #: Below a confident answer, entries at least this good are offered as buttons…
-SUGGEST_MIN_SCORE = 0.3
+SUGGEST_MIN_SCORE = 0.2
 #: …that explain at least this share of the question…
-SUGGEST_MIN_COVERAGE = 0.3
+SUGGEST_MIN_COVERAGE = 0.2
 #: …and come within this share of the best one's score.
-SUGGEST_WITHIN = 0.7
+SUGGEST_WITHIN = 0.6
 #: At most this many suggestions (with "something else" they fit a WhatsApp button row).
 SUGGESTIONS = 3
 

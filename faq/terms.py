@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -903,7 +904,22 @@ def word_term(word: str) -> str | None:
     if word in _STOP or word.isdigit():
         return None  # numbers: ages, minutes, times — never what an entry is about
     concept = _WORD_CONCEPT.get(word)
-    return CONCEPT_MARK + concept if concept is not None else word
+    return CONCEPT_MARK + concept if concept is not None else stem(word)
+
+
+_STEMMERS = (snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english"))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A word's stem, so "blanchir" meets "blanchiment" and "whiter" meets "whitening".
+
+    Snowball's French and English stemmers (the words of a message are not tagged with a
+    language): the shorter stem wins, and never under four letters, where stems of
+    different words collide.
+    """
+    stems = [s for s in (stemmer.stemWord(word) for stemmer in _STEMMERS) if len(s) >= 4]
+    return min(stems, key=len, default=word)
 
 
 def terms(text: str) -> tuple[str, ...]:
