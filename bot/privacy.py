@@ -166,6 +166,7 @@ def forget_patient(
         }
         uow.inbound.forget(channel, ids)
     uow.patients.erase(patient_id, now)
+    uow.appointments.forget_reasons(patient_id=patient_id)
     detail = {"cancelled": [a.id for a in cancelled]}
     uow.audit.record(actor, "patient.erased", f"patient:{patient_id}", detail, now)
     return [a.id or 0 for a in cancelled]
@@ -206,10 +207,12 @@ def _tell_staff(
 
 def purge_old_messages(uow: UnitOfWork, now: datetime, keep: timedelta = DEFAULT_KEEP) -> int:
     """Delete messages done with (sent, failed, cancelled; never pending) older than
-    ``keep``, or to erased patients, and the processed-message records older than ``keep``;
-    the count. Turn logs stay: they hold no text and no names."""
+    ``keep``, or to erased patients, the processed-message records and the FAQ's kept
+    questions older than ``keep``, and reduce older free-text cancellation reasons to their
+    kind; the count of rows deleted. Turn logs stay: they hold no text and no names."""
     cutoff = now - keep
     purged = uow.outbox.purge_before(cutoff) + uow.inbound.forget_before(cutoff)
+    uow.appointments.forget_reasons(before=cutoff)  # free-text reasons reduced to their kind
     return purged + uow.faq_questions.purge_before(cutoff)
 
 

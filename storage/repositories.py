@@ -46,6 +46,13 @@ from storage.models import (
     WaitlistStatus,
 )
 
+#: Free-text reasons and notes, by prefix, and the kind they are reduced to when forgotten.
+_FREE_TEXT_REASONS = (
+    ("text:", "text"),
+    ("staff: ", "staff"),
+    ("reason: text:", "reason: text"),
+)
+
 #: The longest time one appointment may hold a practitioner. Bounding it lets
 #: ``busy_between`` read a narrow range of the (practitioner_id, start) index
 #: instead of every appointment that ever started before the window.
@@ -555,6 +562,32 @@ class AppointmentRepository:
                 note=note,
             )
         )
+
+    def forget_reasons(
+        self, *, patient_id: int | None = None, before: datetime | None = None
+    ) -> int:
+        """Reduce the free-text reasons of a patient's appointments (or of those changed
+        before ``before``) to their kind: a patient's "text:<words>" becomes "text", a
+        staff member's "staff: <words>" becomes "staff". Such words may be health data
+        ("hospitalised for…"); the kind is all the figures need. The count changed."""
+        changed = 0
+        for model, column, when in (
+            (Appointment, Appointment.cancel_reason, Appointment.updated_at),
+            (AppointmentEvent, AppointmentEvent.note, AppointmentEvent.at),
+        ):
+            owner = Appointment.id if model is Appointment else AppointmentEvent.appointment_id
+            for prefix, kind in _FREE_TEXT_REASONS:
+                statement = update(model).where(col(column).like(f"{prefix}%"))
+                if patient_id is not None:
+                    mine = select(Appointment.id).where(Appointment.patient_id == patient_id)
+                    statement = statement.where(col(owner).in_(mine))
+                if before is not None:
+                    statement = statement.where(col(when) < before)
+                result = self.session.exec(
+                    statement.values({column: kind}).execution_options(synchronize_session=False)
+                )
+                changed += result.rowcount
+        return changed
 
     def of_patient(self, patient_id: int) -> list[Appointment]:
         """Every appointment of a patient, past and future, in time order."""

@@ -199,3 +199,44 @@ def test_operator_exports_and_erases_a_patient(tmp_path: Path) -> None:
     assert "Jean Dupont" not in again.stdout and "+33612345678" not in again.stdout
     missing = carebot("patients", "forget", "42", "--yes", cwd=tmp_path)
     assert missing.returncode == 1 and "no patient 42" in missing.stderr
+
+
+def cancel_with_reason(alice: ScriptedPatient, reason: str) -> None:
+    """Cancel the booked appointment and type why."""
+    alice.says("mes rendez-vous")
+    alice.presses("Annuler n°1")
+    alice.presses("Oui, annuler")
+    alice.says(reason)
+    assert alice.sees("Merci")
+
+
+REASON = "hospitalisée pour une dépression sévère, rappelez le 06 98 76 54 32"
+
+
+def test_forget_leaves_no_cancellation_reason(alice: ScriptedPatient, engine: Engine) -> None:
+    """A reason typed when cancelling (health data) is gone after /forget, from the
+    appointment and its history; the figures keep only that a reason was typed."""
+    cancel_with_reason(alice, REASON)
+    assert "dépression" in everything_stored(engine.database)
+    alice.says("/forget")
+    alice.presses("Oui, tout effacer")
+    stored = everything_stored(engine.database)
+    assert "dépression" not in stored and "06 98 76 54 32" not in stored
+    [cancelled] = all_appointments(engine)
+    assert cancelled.cancel_reason == "text"
+
+
+def test_retention_forgets_cancellation_reasons(
+    alice: ScriptedPatient, engine: Engine, clinic: ClinicConfig
+) -> None:
+    """The retention sweep reduces free-text reasons older than the retention to "text";
+    younger ones stay for the staff."""
+    cancel_with_reason(alice, REASON)
+    with engine.database.unit_of_work() as uow:
+        purge_old_messages(uow, START + timedelta(days=30), timedelta(days=90))
+        uow.commit()
+    assert "dépression" in everything_stored(engine.database), "younger than the retention"
+    with engine.database.unit_of_work() as uow:
+        purge_old_messages(uow, START + timedelta(days=91), timedelta(days=90))
+        uow.commit()
+    assert "dépression" not in everything_stored(engine.database)
