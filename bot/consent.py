@@ -28,9 +28,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from bot import nlu
 from bot.flows.base import Outcome, State, TurnContext
 from bot.i18n import LANGUAGE_NAMES
@@ -418,7 +415,7 @@ def named_language(text: str, offered: Sequence[str]) -> str | None:
         named = {
             code
             for code, names in _LANGUAGE_WORDS.items()
-            if any(word in names or _closest(word, names) for word in words)
+            if any(word in names or nlu.closest_word(word, names) for word in words)
         }
     return named.pop() if len(named) == 1 and named <= set(offered) else ""
 
@@ -431,10 +428,10 @@ def _answer_words(text: str) -> list[str]:
 
 
 def _word_kind(word: str) -> str:
-    squeezed = _squeeze(word)  # "ouiii", "okkk", "nonnn"
+    squeezed = nlu.squeeze(word)  # "ouiii", "okkk", "nonnn"
     kind = _KIND_OF.get(word) or _KIND_OF.get(squeezed)
     if kind is None:
-        close = _closest(word, _FUZZY_WORDS) or _closest(squeezed, _FUZZY_WORDS)
+        close = nlu.closest_word(word, _FUZZY_WORDS) or nlu.closest_word(squeezed, _FUZZY_WORDS)
         kind = _KIND_OF[close] if close else _OTHER
     return kind
 
@@ -450,16 +447,3 @@ def _whole_message_answer(text: str, words: Sequence[str]) -> Answer | None:
     if intent in (nlu.Intent.GREETING, nlu.Intent.THANKS):
         return Answer.UNCLEAR
     return _EMOJI_ANSWERS.get(intent)
-
-
-def _squeeze(word: str) -> str:
-    return re.sub(r"(.)\1+", r"\1", word)
-
-
-def _closest(word: str, vocabulary: Sequence[str]) -> str | None:
-    """The vocabulary word ``word`` is a typo of: one typo from 5 letters, two from 8."""
-    budget = 0 if len(word) < 5 else 1 if len(word) < 8 else 2
-    if not budget:
-        return None
-    found = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=budget)
-    return None if found is None else str(found[0])

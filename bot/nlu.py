@@ -57,7 +57,7 @@ def normalize(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _squeeze(text: str) -> str:
+def squeeze(text: str) -> str:
     """Collapse repeated letters, so "ouiii", "okk" and "anuler" meet their dictionary form."""
     return re.sub(r"(.)\1+", r"\1", text)
 
@@ -68,7 +68,7 @@ def _typo_budget(length: int) -> int:
     return 0 if length < 5 else 1 if length < 8 else 2
 
 
-def _closest(word: str, vocabulary: Sequence[str]) -> str | None:
+def closest_word(word: str, vocabulary: Sequence[str]) -> str | None:
     """The vocabulary word ``word`` is a typo of, if any (never when it is a real word)."""
     budget = _typo_budget(len(word))
     if not budget or is_ordinary(word):
@@ -142,7 +142,7 @@ class Intent(StrEnum):
 
 
 def _phrases(*texts: str) -> frozenset[str]:
-    return frozenset(_squeeze(normalize(text)) for text in texts)
+    return frozenset(squeeze(normalize(text)) for text in texts)
 
 
 # fmt: off
@@ -351,7 +351,7 @@ _QUESTION_STARTS = frozenset(
         "pourquoi",
     }
 )
-_CONCEPT_OF_SQUEEZED = {_squeeze(word): concept for word, concept in _CONCEPT_OF.items()}
+_CONCEPT_OF_SQUEEZED = {squeeze(word): concept for word, concept in _CONCEPT_OF.items()}
 #: Only words of seven letters or more take typos: shorter ones have neighbours that
 #: mean something else ("cancel"/"cancer", "agent"/"argent", "annule"/"annuel").
 _FUZZY_VOCABULARY = tuple(
@@ -396,9 +396,9 @@ class _Message:
 def _concept(word: str) -> str | None:
     if word in _CONCEPT_OF:
         return _CONCEPT_OF[word]
-    if _squeeze(word) in _CONCEPT_OF_SQUEEZED:
-        return _CONCEPT_OF_SQUEEZED[_squeeze(word)]
-    closest = _closest(word, _FUZZY_VOCABULARY)
+    if squeeze(word) in _CONCEPT_OF_SQUEEZED:
+        return _CONCEPT_OF_SQUEEZED[squeeze(word)]
+    closest = closest_word(word, _FUZZY_VOCABULARY)
     return None if closest is None else _CONCEPT_OF[closest]
 
 
@@ -618,12 +618,12 @@ def _whole_message_intent(words_text: str) -> Intent | None:
     core = " ".join(_FILLERS.sub(" ", words_text).split()) or words_text
     for pattern, replacement in _REWRITES:
         core = pattern.sub(replacement, core)
-    squeezed = _squeeze(core)
+    squeezed = squeeze(core)
     if squeezed in _WHOLE_MESSAGE_INTENT:
         return _WHOLE_MESSAGE_INTENT[squeezed]
     if " " in squeezed:
         return None
-    closest = _closest(squeezed, _SINGLE_WORDS)
+    closest = closest_word(squeezed, _SINGLE_WORDS)
     return None if closest is None else _WHOLE_MESSAGE_INTENT[closest]
 
 
@@ -1111,7 +1111,7 @@ class _Reading:
 def _date_word(word: str) -> str:
     if not word.isalpha() or word in _CONCEPT_OF or word in _MONTH_OF:
         return word
-    return _closest(word, _DATE_VOCABULARY) or word
+    return closest_word(word, _DATE_VOCABULARY) or word
 
 
 def _fold_for_dates(text: str) -> str:
