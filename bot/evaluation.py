@@ -42,10 +42,10 @@ from bot.consent import ACCEPT
 from bot.engine import Engine
 from bot.flows.base import TurnContext
 from bot.messages import Inbound, InboundKind, Reply
-from bot.nlu import normalize
 from bot.settings import Settings
 from clinic.config import ClinicConfig
 from clinic.loader import load_clinic_file
+from faq.triage import is_suicide_line
 from storage.db import Database
 
 #: The categories a case may have, in report order ("injection" is read as "manipulative").
@@ -349,11 +349,7 @@ def _note_event(seen: Seen, event: str) -> None:
 
 def _names_suicide_line(text: str, clinic: ClinicConfig) -> bool:
     """Whether a reply gives a number the clinic lists as its suicide line."""
-    lines = [
-        number.number
-        for number in clinic.emergency_numbers
-        if "suicid" in normalize(f"{number.label.fr} {number.label.en}") or number.number == "3114"
-    ]
+    lines = [n.number for n in clinic.emergency_numbers if is_suicide_line(n)]
     return any(line in text for line in lines)
 
 

@@ -610,7 +610,8 @@ def llm_may_add_recall(rules: Emergency | None, llm: Emergency | None) -> Emerge
 _SUICIDE_LINE = re.compile(r"suicid|3114|samaritans|crisis|detresse|ecoute")
 
 
-def _is_suicide_line(number: EmergencyNumber) -> bool:
+def is_suicide_line(number: EmergencyNumber) -> bool:
+    """Whether a clinic's emergency number is its suicide line (by its label, or 3114)."""
     labels = f"{normalize(number.label.get('fr'))} {normalize(number.label.get('en'))}"
     return bool(_SUICIDE_LINE.search(labels)) or number.number.replace(" ", "") == "3114"
 
@@ -629,7 +630,7 @@ def _split_numbers(
     listening: list[EmergencyNumber] = []
     urgent: list[EmergencyNumber] = []
     for number in numbers:
-        (listening if _is_suicide_line(number) else urgent).append(number)
+        (listening if is_suicide_line(number) else urgent).append(number)
     return listening, urgent
 
 
