@@ -22,6 +22,8 @@ message (asked before the turn) replaces these commands, checked by the same rul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot import nlu
 from bot.flows.base import TurnContext
 from common.commands import (
@@ -77,11 +79,12 @@ def understand(ctx: TurnContext) -> Understanding:
         return Understanding((*lead, AskQuestion()))
     if chat is not None:
         return Understanding((*lead, AskQuestion(), SmallTalk(chat)))
-    action = _action_named(ctx, reading)
+    details = _Details.of(ctx)
+    action = _action_named(reading, details)
     if action is None:
         return Understanding((*lead, AskQuestion()))
-    slots = tuple(SetSlot(name, value) for name, value in slots_of(ctx).items())
-    if _clearly_asks(ctx, reading, action):
+    slots = tuple(SetSlot(name, value) for name, value in details.slots(ctx.text).items())
+    if _clearly_asks(ctx.text, reading, action, details):
         return Understanding((*lead, StartFlow(action), *slots))
     if reading.question:
         # A question the knowledge cannot answer goes to a person (the reply's menu offers
@@ -103,19 +106,41 @@ def reconcile(ctx: TurnContext, rules: Understanding) -> Understanding:
     return Understanding(kept, llm.urgent, llm.source) if kept else rules
 
 
+@dataclass(frozen=True)
+class _Details:
+    """The booking details a message names, each read once."""
+
+    service: str | None
+    practitioner: str | None
+    when: nlu.When | None
+
+    @classmethod
+    def of(cls, ctx: TurnContext) -> _Details:
+        """Read a message's service, practitioner, and day or time."""
+        return cls(
+            nlu.match_service(ctx.text, ctx.clinic, ctx.language),
+            nlu.match_practitioner(ctx.text, ctx.clinic),
+            nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language),
+        )
+
+    @property
+    def names_day(self) -> bool:
+        """A day or a clock time ("demain", "mardi 15h"): what one says to want a slot."""
+        return self.when is not None and (self.when.day is not None or self.when.at is not None)
+
+    def slots(self, text: str) -> dict[Slot, str]:
+        """The details as slots; the day or time as written (read again where applied)."""
+        found: dict[Slot, str | None] = {
+            "service": self.service,
+            "practitioner": self.practitioner,
+            "when": text if self.when is not None else None,
+        }
+        return {name: value for name, value in found.items() if value}
+
+
 def slots_of(ctx: TurnContext) -> dict[Slot, str]:
     """The booking details a message names: a service, a practitioner, a day or time."""
-    slots: dict[Slot, str] = {}
-    service = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
-    if service:
-        slots["service"] = service
-    practitioner = nlu.match_practitioner(ctx.text, ctx.clinic)
-    if practitioner:
-        slots["practitioner"] = practitioner
-    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
-    if when is not None:
-        slots["when"] = ctx.text  # read again where it is applied, with the same rules
-    return slots
+    return _Details.of(ctx).slots(ctx.text)
 
 
 def _asks_more(text: str, reading: nlu.Reading) -> bool:
@@ -123,16 +148,15 @@ def _asks_more(text: str, reading: nlu.Reading) -> bool:
     return reading.question and nlu.content_words(text) > SMALL_TALK_WORDS
 
 
-def _action_named(ctx: TurnContext, reading: nlu.Reading) -> Flow | None:
+def _action_named(reading: nlu.Reading, details: _Details) -> Flow | None:
     """The flow a message points at: its intent's, or booking when it names a service."""
     action = ACTION_OF.get(reading.intent)
     if action is None and reading.intent is nlu.Intent.UNKNOWN:
-        named = nlu.match_service(ctx.text, ctx.clinic, ctx.language)
-        action = "book" if named and not reading.question else None
+        action = "book" if details.service and not reading.question else None
     return action
 
 
-def _clearly_asks(ctx: TurnContext, reading: nlu.Reading, action: Flow) -> bool:
+def _clearly_asks(text: str, reading: nlu.Reading, action: Flow, details: _Details) -> bool:
     """Whether a message asks for the action itself rather than about it.
 
     "Je voudrais annuler mon rdv" asks for it; "comment annuler ?" and "what if I'm
@@ -142,20 +166,10 @@ def _clearly_asks(ctx: TurnContext, reading: nlu.Reading, action: Flow) -> bool:
     if reading.procedure:
         return False
     if reading.question and not reading.request:
-        return action == "book" and _names_day(ctx)
+        return action == "book" and details.names_day
     if action != "book":
         return True
-    named = nlu.match_practitioner(ctx.text, ctx.clinic) is not None
-    return reading.names_appointment or named or _names_day(ctx) or _names_service_only(ctx)
-
-
-def _names_day(ctx: TurnContext) -> bool:
-    """A day or a clock time ("demain", "mardi 15h"): what one says when one wants a slot."""
-    when = nlu.understand_when(ctx.text, now=ctx.now, zone=ctx.clinic.zone, language=ctx.language)
-    return when is not None and (when.day is not None or when.at is not None)
-
-
-def _names_service_only(ctx: TurnContext) -> bool:
-    """ "Une prise de sang" — a service named and little else: a booking request."""
-    named = nlu.match_service(ctx.text, ctx.clinic, ctx.language) is not None
-    return named and nlu.content_words(ctx.text) <= SERVICE_ONLY_WORDS
+    # "Une prise de sang": a service named and little else is a booking request.
+    service_only = details.service is not None and nlu.content_words(text) <= SERVICE_ONLY_WORDS
+    named = details.practitioner is not None
+    return reading.names_appointment or named or details.names_day or service_only
