@@ -32,6 +32,7 @@ from bot import nlu
 from bot.flows.base import Outcome, State, TurnContext
 from bot.i18n import LANGUAGE_NAMES
 from bot.messages import Choice, Inbound, InboundKind, Reply
+from common.text import normalize
 from storage.db import UnitOfWork
 from storage.models import Conversation
 
@@ -408,7 +409,7 @@ def named_language(text: str, offered: Sequence[str]) -> str | None:
     not ask for a language."""
     if nlu.detect_intent(text) is not nlu.Intent.LANGUAGE:
         return None
-    words = nlu.normalize(text).split()
+    words = normalize(text).split()
     if words in (["en"], ["fr"]):
         named = {words[0]}
     else:
@@ -421,7 +422,7 @@ def named_language(text: str, offered: Sequence[str]) -> str | None:
 
 
 def _answer_words(text: str) -> list[str]:
-    words_text = nlu.normalize(text[: nlu.MAX_CHARS])
+    words_text = normalize(text[: nlu.MAX_CHARS])
     for pattern, replacement in _PHRASE_PATTERNS:
         words_text = pattern.sub(replacement, words_text)
     return words_text.split()

@@ -14,7 +14,6 @@ distance, where a swapped pair of letters counts as one).
 from __future__ import annotations
 
 import re
-import unicodedata
 from calendar import monthrange
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from rapidfuzz.distance import OSA
 from clinic.config import ClinicConfig, Practitioner, Service
 from clinic.model import PartOfDay
 from common.lexicon import is_ordinary, ordinary_words
+from common.text import fold, normalize
 
 _Key = TypeVar("_Key")
 
@@ -40,21 +40,6 @@ MAX_CHARS = 4096
 # ---------------------------------------------------------------------------
 # Text normalization and typo-tolerant words
 # ---------------------------------------------------------------------------
-
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'", "‘": "'", "ʼ": "'"})
-
-
-def _fold(text: str) -> str:
-    """Casefold and strip accents, keeping every other character."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-@lru_cache(maxsize=1024)
-def normalize(text: str) -> str:
-    """Casefold, strip accents, turn punctuation and emoji into spaces, collapse spaces."""
-    kept = "".join(char if char.isalnum() else " " for char in _fold(text))
-    return " ".join(kept.split())
 
 
 def squeeze(text: str) -> str:
@@ -1116,7 +1101,7 @@ def _date_word(word: str) -> str:
 
 def _fold_for_dates(text: str) -> str:
     """Casefolded, accent-free ASCII keeping ``: / . -`` between digits; typos fixed."""
-    folded = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", _fold(text))
+    folded = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", fold(text))
     folded = re.sub(r"[^a-z0-9:/.\-]+", " ", folded)
     folded = re.sub(r"(?<![0-9])[:/.\-]|[:/.\-](?![0-9])", " ", folded)
     return " ".join(_date_word(word) for word in folded.split())

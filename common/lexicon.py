@@ -14,20 +14,15 @@ of those lists are mostly names and misspellings, which must stay matchable.
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
+
+from common.text import fold
 
 #: The clinic languages whose words are known.
 LANGUAGES = ("fr", "en")
 #: How often a word must occur in pyspellchecker's counts to be ordinary: about the 40,000
 #: commonest words of each language. Below it, lists are mostly names ("Benali", "Durand").
 MIN_COUNT = 500
-
-
-def fold(word: str) -> str:
-    """Lowercase and without accents: how matchers compare words."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @lru_cache(maxsize=1)

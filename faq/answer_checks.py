@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from common.lexicon import fold
+from common.text import fold
 from faq.medical import is_medical_question
 
 Reading = tuple[object, ...]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
-from bot.nlu import normalize
+from common.text import normalize
 from faq.llm_result import LlmFailure
 from faq.medical import is_medical_question
 from faq.retrieval import FaqIndex

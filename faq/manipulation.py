@@ -14,7 +14,7 @@ reach the model:
   "the personal number of Dr X");
 * bulk actions ("book 30 slots", "cancel everything").
 
-It reads :func:`bot.nlu.normalize`-d text. It looks for the shape of such a
+It reads :func:`common.text.normalize`-d text. It looks for the shape of such a
 request (a verb of override, an authority claim, other people as the object),
 not for one sentence: ordinary patients' messages do not use these shapes.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu import normalize
+from common.text import normalize
 
 MAX_CHARS = 4096
 

@@ -13,7 +13,7 @@ practical information only. A question is medical when it
   unless it asks about practicalities around it ("je tousse, faut-il un masque ?",
   "qui appeler la nuit ?").
 
-It reads :func:`bot.nlu.normalize`-d text, so case and accents do not matter.
+It reads :func:`common.text.normalize`-d text, so case and accents do not matter.
 Emergencies are not its business: :mod:`faq.triage` runs before it.
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu import normalize
+from common.text import normalize
 
 MAX_CHARS = 4096  # the whole message (Telegram's limit): the question may come last
 

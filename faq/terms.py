@@ -1,6 +1,6 @@
 """Turning questions into the terms retrieval compares: French and English, typos tolerated.
 
-A text becomes a list of *terms*: :func:`bot.nlu.normalize`-d words (no case,
+A text becomes a list of *terms*: :func:`common.text.normalize`-d words (no case,
 accents or punctuation), without the words every question has ("je", "the",
 "pouvez", "please"), plurals folded ("tarifs" → "tarif"), and the words of one
 family — in either language — replaced by one concept ("garer", "stationner",
@@ -28,7 +28,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.nlu import normalize
+from common.text import normalize
 
 #: The whole message, up to Telegram's limit: after a long story the question comes last.
 MAX_CHARS = 4096

@@ -3,7 +3,7 @@
 Runs before any flow, retrieval or LLM call, and depends on nothing that can be
 down. It reads the whole message (up to Telegram's 4,096 characters) in three steps:
 
-1. **Canonical text.** :func:`bot.nlu.normalize` folds case, accents and
+1. **Canonical text.** :func:`common.text.normalize` folds case, accents and
    punctuation; sentence and clause ends are kept as "." and ","; phone spellings
    are expanded ("jarrive pa" → "j arrive pas", "cant" → "can t"), glued words
    split ("heartattack"), typos of red-flag words mended ("poitrinne"), and
@@ -35,8 +35,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from bot.nlu import normalize
 from clinic.config import ClinicConfig, EmergencyNumber
+from common.text import normalize
 from faq import redflags
 from faq.redflags import Level, RedFlag
 

@@ -20,12 +20,12 @@ from bot.nlu import (
     match_choice,
     match_practitioner,
     match_service,
-    normalize,
     understand_when,
     warm_up,
 )
 from clinic.config import ClinicConfig
 from clinic.model import PartOfDay
+from common.text import normalize
 
 PARIS = ZoneInfo("Europe/Paris")
 #: A Wednesday morning.
